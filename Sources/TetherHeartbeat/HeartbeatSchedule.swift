@@ -1,0 +1,39 @@
+public import NIOCore
+
+/// When heartbeats are sent and what counts as an answer in time.
+public struct HeartbeatSchedule: Sendable, Equatable {
+    /// Time between heartbeats.
+    public var interval: TimeAmount
+    /// An answer later than this after its heartbeat is a miss.
+    public var timeout: TimeAmount
+    /// Misses in a row that declare the connection dead.
+    public var downAfter: Int
+    /// The longest wait for the peer to answer our close frame before the socket is closed anyway.
+    public var closeTimeout: TimeAmount
+    /// Stop after this many heartbeats and close normally (`tether probe --count`); `nil` runs until closed.
+    public var limit: Int?
+
+    public init(
+        interval: TimeAmount,
+        timeout: TimeAmount,
+        downAfter: Int = 3,
+        closeTimeout: TimeAmount = .seconds(1),
+        limit: Int? = nil
+    ) {
+        self.interval = interval
+        self.timeout = timeout
+        self.downAfter = downAfter
+        self.closeTimeout = closeTimeout
+        self.limit = limit
+    }
+}
+
+/// Ask a ``HeartbeatHandler`` to stop heartbeating and close its connection gracefully, with a
+/// close handshake where the dialect has one. Send it with `channel.triggerUserOutboundEvent`.
+public struct HeartbeatCloseRequest: Sendable {
+    public var code: UInt16
+
+    public init(code: UInt16 = WebSocketCloseCode.normalClosure) {
+        self.code = code
+    }
+}
