@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "TetherHeartbeat",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -84,7 +85,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherProbeTests",
-            dependencies: ["TetherProbe", "TetherHeartbeat"],
+            dependencies: [
+                "TetherProbe",
+                "TetherHeartbeat",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -35,7 +35,9 @@ final class EchoProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler 
             } else {
                 try context.pipeline.syncOperations.addHandlers(
                     [
-                        ByteToMessageHandler(HeartbeatFramingDecoder(framing: .line, maxFrameBytes: self.maxFrameBytes)),
+                        ByteToMessageHandler(
+                            HeartbeatFramingDecoder(framing: .line, maxFrameBytes: self.maxFrameBytes)
+                        ),
                         EchoLineHandler(),
                     ],
                     position: .after(self)
@@ -120,7 +122,10 @@ final class EchoWebSocketHandler: ChannelInboundHandler {
         let frame = self.unwrapInboundIn(data)
         switch frame.opcode {
         case .ping:
-            context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            context.write(
+                self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)),
+                promise: nil
+            )
         case .pong:
             break
         case .connectionClose:
@@ -133,12 +138,15 @@ final class EchoWebSocketHandler: ChannelInboundHandler {
             let code = data.readInteger(as: UInt16.self) ?? 1000
             var reply = context.channel.allocator.buffer(capacity: 2)
             reply.writeInteger(code)
-            context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
-                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(
+                self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply))
+            )
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         default:
             context.write(
                 self.wrapOutboundOut(WebSocketFrame(fin: frame.fin, opcode: frame.opcode, data: frame.unmaskedData)),
-                promise: nil)
+                promise: nil
+            )
         }
     }
 

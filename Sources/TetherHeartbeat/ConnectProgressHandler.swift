@@ -1,8 +1,8 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import NIOTLS
-import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -50,7 +50,9 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
             let phase = self.currentPhase
             let what = phase == .tls ? "TLS handshake" : "upgrade"
             let limit = PrometheusDuration.format(self.deadline - self.connectStarted)
-            self.failed(ConnectProgressError(code: .timeout, phase: phase, message: "\(what) not answered within \(limit)"))
+            self.failed(
+                ConnectProgressError(code: .timeout, phase: phase, message: "\(what) not answered within \(limit)")
+            )
         }
     }
 
@@ -128,8 +130,11 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
         let phase = self.currentPhase
         self.failed(
             ConnectProgressError(
-                code: .closed, phase: phase,
-                message: "connection closed by the peer during the \(phase == .tls ? "TLS handshake" : "upgrade")"))
+                code: .closed,
+                phase: phase,
+                message: "connection closed by the peer during the \(phase == .tls ? "TLS handshake" : "upgrade")"
+            )
+        )
         context.fireChannelInactive()
     }
 
@@ -141,17 +146,24 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
             return ConnectProgressError(code: .tlsFailure, phase: .tls, message: Self.describeTLS(error))
         case let error as NIOSSLExtraError where error == .failedToValidateHostname:
             return ConnectProgressError(
-                code: .tlsFailure, phase: .tls,
-                message: "TLS handshake failed: the certificate does not match the host name (\(error))")
+                code: .tlsFailure,
+                phase: .tls,
+                message: "TLS handshake failed: the certificate does not match the host name (\(error))"
+            )
         case let error as NIOSSLExtraError:
             return ConnectProgressError(code: .tlsFailure, phase: .tls, message: "TLS handshake failed: \(error)")
         case let error as NIOHTTPClientUpgradeError:
             return ConnectProgressError(
-                code: .upgradeRefused, phase: .upgrade,
-                message: "upgrade failed: \(error) (the answer is not a valid WebSocket handshake)")
+                code: .upgradeRefused,
+                phase: .upgrade,
+                message: "upgrade failed: \(error) (the answer is not a valid WebSocket handshake)"
+            )
         case is HTTPParserError:
             return ConnectProgressError(
-                code: .upgradeRefused, phase: .upgrade, message: "upgrade failed: the answer is not HTTP (\(error))")
+                code: .upgradeRefused,
+                phase: .upgrade,
+                message: "upgrade failed: the answer is not HTTP (\(error))"
+            )
         case let error as IOError where error.errnoCode == ECONNRESET:
             return ConnectProgressError(code: .closed, phase: phase, message: "connection reset by the peer")
         default:
@@ -242,9 +254,12 @@ final class WebSocketUpgradeRequestHandler: ChannelInboundHandler, RemovableChan
         let reason = head.status.reasonPhrase.isEmpty ? "" : " \(head.status.reasonPhrase)"
         self.progress.failed(
             ConnectProgressError(
-                code: .upgradeRefused, phase: .upgrade,
+                code: .upgradeRefused,
+                phase: .upgrade,
                 message: "upgrade refused: HTTP \(head.status.code)\(reason)",
-                httpStatus: Int(head.status.code)))
+                httpStatus: Int(head.status.code)
+            )
+        )
     }
 }
 

@@ -19,7 +19,10 @@ public protocol HeartbeatCodec {
     ) -> OutboundFrame
 
     /// Classifies a frame the peer sent.
-    mutating func receive(_ frame: InboundFrame, allocator: ByteBufferAllocator) throws
+    mutating func receive(
+        _ frame: InboundFrame,
+        allocator: ByteBufferAllocator
+    ) throws
         -> HeartbeatCodecEvent<OutboundFrame>
 
     /// The frame that starts a close handshake with `code`, or `nil` when the dialect has none and

@@ -103,16 +103,24 @@ public enum HeartbeatConnector {
             throw error
         } catch {
             throw ConnectError(
-                code: .dnsFailure, phase: .dns, address: target.authority,
-                message: "DNS lookup of \(target.host) failed: \(Self.describeResolveError(error))")
+                code: .dnsFailure,
+                phase: .dns,
+                address: target.authority,
+                message: "DNS lookup of \(target.host) failed: \(Self.describeResolveError(error))"
+            )
         }
         let resolved = NIODeadline.now()
         let authority = Self.describe(address, fallback: target.authority)
 
         let remaining = deadline - resolved
         guard remaining > .zero else {
-            throw ConnectError(code: .timeout, phase: .dns, address: authority,
-                               message: "DNS lookup of \(target.host) took longer than \(PrometheusDuration.format(options.connectTimeout))")
+            throw ConnectError(
+                code: .timeout,
+                phase: .dns,
+                address: authority,
+                message:
+                    "DNS lookup of \(target.host) took longer than \(PrometheusDuration.format(options.connectTimeout))"
+            )
         }
 
         let eventLoop = group.next()
@@ -123,8 +131,15 @@ public enum HeartbeatConnector {
             .channelInitializer { channel in
                 do {
                     try Self.configure(
-                        channel: channel, options: options, schedule: schedule, tlsContext: tlsContext,
-                        connectStarted: resolved, deadline: deadline, ready: ready, onEvent: onEvent)
+                        channel: channel,
+                        options: options,
+                        schedule: schedule,
+                        tlsContext: tlsContext,
+                        connectStarted: resolved,
+                        deadline: deadline,
+                        ready: ready,
+                        onEvent: onEvent
+                    )
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -172,7 +187,11 @@ public enum HeartbeatConnector {
             try pipeline.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
         }
         let progress = ConnectProgressHandler(
-            connectStarted: connectStarted, deadline: deadline, usesTLS: target.usesTLS, ready: ready)
+            connectStarted: connectStarted,
+            deadline: deadline,
+            usesTLS: target.usesTLS,
+            ready: ready
+        )
         try pipeline.addHandler(progress)
 
         switch target.dialect {
@@ -181,13 +200,19 @@ public enum HeartbeatConnector {
                 let sync = channel.pipeline.syncOperations
                 try sync.addHandler(
                     ByteToMessageHandler(
-                        HeartbeatFramingDecoder(framing: options.stream.framing, maxFrameBytes: options.maxFrameBytes)))
+                        HeartbeatFramingDecoder(framing: options.stream.framing, maxFrameBytes: options.maxFrameBytes)
+                    )
+                )
                 let codec = StreamHeartbeatCodec(send: options.stream.send, expect: options.stream.expect)
                 try sync.addHandler(HeartbeatHandler(codec: codec, schedule: schedule, onEvent: onEvent))
             }
         case .websocket:
             let requestHandler = WebSocketUpgradeRequestHandler(
-                target: target, headers: options.headers, subprotocol: options.subprotocol, progress: progress)
+                target: target,
+                headers: options.headers,
+                subprotocol: options.subprotocol,
+                progress: progress
+            )
             let loopBound = NIOLoopBound((progress, requestHandler), eventLoop: channel.eventLoop)
             let upgrader = NIOWebSocketClientUpgrader(
                 requestKey: NIOWebSocketClientUpgrader.randomRequestKey(),
@@ -200,7 +225,8 @@ public enum HeartbeatConnector {
                     // The request handler reads HTTP parts; frames must not reach it.
                     sync.removeHandler(requestHandler, promise: nil)
                     try sync.addHandler(
-                        HeartbeatHandler(codec: WebSocketPingCodec(), schedule: schedule, onEvent: onEvent))
+                        HeartbeatHandler(codec: WebSocketPingCodec(), schedule: schedule, onEvent: onEvent)
+                    )
                     progress.upgraded()
                 } catch {
                     progress.failed(error)
@@ -217,7 +243,11 @@ public enum HeartbeatConnector {
 
     // MARK: Errors
 
-    private static func resolve(target: HeartbeatTarget, deadline: NIODeadline, group: any EventLoopGroup) async throws
+    private static func resolve(
+        target: HeartbeatTarget,
+        deadline: NIODeadline,
+        group: any EventLoopGroup
+    ) async throws
         -> SocketAddress
     {
         if let literal = try? SocketAddress(ipAddress: target.host, port: target.port) { return literal }
@@ -230,8 +260,12 @@ public enum HeartbeatConnector {
         let timer = loop.scheduleTask(deadline: deadline) {
             promise.fail(
                 ConnectError(
-                    code: .timeout, phase: .dns, address: target.authority,
-                    message: "DNS lookup of \(target.host) did not answer in time"))
+                    code: .timeout,
+                    phase: .dns,
+                    address: target.authority,
+                    message: "DNS lookup of \(target.host) did not answer in time"
+                )
+            )
         }
         defer { timer.cancel() }
         return try await promise.futureResult.get()
@@ -261,7 +295,11 @@ public enum HeartbeatConnector {
         return ConnectError(code: code, phase: .tcp, address: authority, message: message)
     }
 
-    private static func setupError(_ error: any Error, authority: String, options: HeartbeatConnectionOptions)
+    private static func setupError(
+        _ error: any Error,
+        authority: String,
+        options: HeartbeatConnectionOptions
+    )
         -> ConnectError
     {
         switch error {

@@ -57,7 +57,9 @@ public struct HeartbeatTarget: Sendable, Hashable, CustomStringConvertible {
             }
             host = authority[authority.index(after: authority.startIndex)..<close]
             authority = authority[authority.index(after: close)...]
-            if authority.first == ":" { portText = authority.dropFirst() } else if !authority.isEmpty {
+            if authority.first == ":" {
+                portText = authority.dropFirst()
+            } else if !authority.isEmpty {
                 throw TargetURLError(url: url, reason: "unexpected '\(authority)' after the IPv6 address")
             }
         } else if let colon = authority.lastIndex(of: ":") {

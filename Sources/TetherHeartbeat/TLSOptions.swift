@@ -52,13 +52,21 @@ public struct TLSOptions: Sendable, Hashable {
                 throw TLSOptionsError(file: key, what: "client key", underlying: "\(error)")
             }
         default:
-            throw TLSOptionsError(file: self.certFile ?? self.keyFile ?? "", what: "client certificate", underlying: "cert_file and key_file go together")
+            throw TLSOptionsError(
+                file: self.certFile ?? self.keyFile ?? "",
+                what: "client certificate",
+                underlying: "cert_file and key_file go together"
+            )
         }
         if self.insecureSkipVerify { configuration.certificateVerification = .none }
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
-            throw TLSOptionsError(file: self.caFile ?? self.certFile ?? "", what: "TLS configuration", underlying: "\(error)")
+            throw TLSOptionsError(
+                file: self.caFile ?? self.certFile ?? "",
+                what: "TLS configuration",
+                underlying: "\(error)"
+            )
         }
     }
 }

@@ -26,7 +26,8 @@ public struct WebSocketPingCodec: HeartbeatCodec {
         return WebSocketFrame(fin: true, opcode: .ping, maskKey: .random(), data: payload)
     }
 
-    public func receive(_ frame: WebSocketFrame, allocator: ByteBufferAllocator) -> HeartbeatCodecEvent<WebSocketFrame> {
+    public func receive(_ frame: WebSocketFrame, allocator: ByteBufferAllocator) -> HeartbeatCodecEvent<WebSocketFrame>
+    {
         switch frame.opcode {
         case .pong:
             var payload = frame.unmaskedData

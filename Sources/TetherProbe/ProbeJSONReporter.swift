@@ -29,8 +29,12 @@ public struct ProbeJSONReporter: ProbeReporter {
         enum Key: String, CodingKey {
             case url, dialect, status, healthy, error, connect, heartbeats, summary, close
             case address, seconds, phases
-            case seq, result, rttSeconds = "rtt_seconds", lateAfterSeconds = "late_after_seconds"
-            case sent, answered, missed, late, unmatched, lossRatio = "loss_ratio", elapsedSeconds = "elapsed_seconds"
+            case seq, result
+            case rttSeconds = "rtt_seconds"
+            case lateAfterSeconds = "late_after_seconds"
+            case sent, answered, missed, late, unmatched
+            case lossRatio = "loss_ratio"
+            case elapsedSeconds = "elapsed_seconds"
             case min, avg, p50, p90, p99, max, mdev
             case code, reason, description
         }

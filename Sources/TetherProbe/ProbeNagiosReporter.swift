@@ -21,7 +21,8 @@ public struct ProbeNagiosReporter: ProbeReporter {
         if let error = result.error {
             text += "\(error)"
         } else {
-            text += "\(result.answered)/\(result.heartbeats.count) answered, \(ProbeResult.percent(result.lossRatio * 100)) loss"
+            text +=
+                "\(result.answered)/\(result.heartbeats.count) answered, \(ProbeResult.percent(result.lossRatio * 100)) loss"
             if let rtt = result.rtt { text += ", rtt avg \(ProbeResult.milliseconds(rtt.avg)) ms" }
             if let reason = result.statusReason { text += " (\(reason))" }
         }
@@ -30,7 +31,10 @@ public struct ProbeNagiosReporter: ProbeReporter {
         }
         var perfdata = ["loss=\(String(format: "%.1f", result.lossRatio * 100))%;;\(thresholds.maxLossPercent);0;100"]
         if let rtt = result.rtt {
-            perfdata.insert("rtt=\(seconds(rtt.avg))s;\(seconds(thresholds.warnRTT));\(seconds(thresholds.critRTT));0", at: 0)
+            perfdata.insert(
+                "rtt=\(seconds(rtt.avg))s;\(seconds(thresholds.warnRTT));\(seconds(thresholds.critRTT));0",
+                at: 0
+            )
         }
         self.write(text + " | " + perfdata.joined(separator: " "))
     }

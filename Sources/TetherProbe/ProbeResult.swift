@@ -96,7 +96,8 @@ public struct ProbeResult: Sendable {
         RTTStatistics(
             samples: self.heartbeats.compactMap {
                 if case .answered(let rtt) = $0.outcome { rtt } else { nil }
-            })
+            }
+        )
     }
 
     /// Critical when the connection failed, the loss is above the limit or the average RTT is above

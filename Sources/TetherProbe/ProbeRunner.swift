@@ -80,11 +80,15 @@ public enum ProbeRunner {
         let connection: HeartbeatConnection
         do {
             connection = try await HeartbeatConnector.connect(
-                options: options.connection, schedule: schedule, tlsContext: tlsContext, group: group,
+                options: options.connection,
+                schedule: schedule,
+                tlsContext: tlsContext,
+                group: group,
                 onEvent: { event in
                     continuation.yield(event)
                     if case .closed = event { continuation.finish() }
-                })
+                }
+            )
         } catch {
             result.error = error as? ConnectError
             result.heartbeats = (0..<(options.count ?? 1)).map {
@@ -94,7 +98,8 @@ public enum ProbeRunner {
             reporter.finished(result)
             return result
         }
-        let address = "\(connection.remoteAddress.ipAddress ?? target.host):\(connection.remoteAddress.port ?? target.port)"
+        let address =
+            "\(connection.remoteAddress.ipAddress ?? target.host):\(connection.remoteAddress.port ?? target.port)"
         result.remoteAddress = address
         result.phases = connection.phases
         reporter.connected(address: address, phases: connection.phases)
@@ -103,27 +108,27 @@ public enum ProbeRunner {
             connection.channel.triggerUserOutboundEvent(HeartbeatCloseRequest(), promise: nil)
         }
         for await event in events {
-                switch event {
-                case .sent(let sequence):
-                    result.heartbeats.append(ProbeHeartbeat(sequence: sequence, outcome: .missed))
-                case .answered(let sequence, let rtt):
-                    result.record(sequence, .answered(rtt: rtt), reporter: &reporter, timeout: options.timeout)
-                case .coalesced(let sequence):
-                    result.record(sequence, .coalesced, reporter: &reporter, timeout: options.timeout)
-                case .missed(let sequence, _):
-                    result.record(sequence, .missed, reporter: &reporter, timeout: options.timeout)
-                case .late(let sequence, let after):
-                    if let index = result.index(of: sequence) {
-                        result.heartbeats[index].lateAfter = after
-                        reporter.heartbeat(result.heartbeats[index], timeout: options.timeout)
-                    }
-                case .unmatched:
-                    result.unmatchedAnswers += 1
-                case .down:
-                    break
-                case .closed(let reason):
-                    result.disconnect = reason
+            switch event {
+            case .sent(let sequence):
+                result.heartbeats.append(ProbeHeartbeat(sequence: sequence, outcome: .missed))
+            case .answered(let sequence, let rtt):
+                result.record(sequence, .answered(rtt: rtt), reporter: &reporter, timeout: options.timeout)
+            case .coalesced(let sequence):
+                result.record(sequence, .coalesced, reporter: &reporter, timeout: options.timeout)
+            case .missed(let sequence, _):
+                result.record(sequence, .missed, reporter: &reporter, timeout: options.timeout)
+            case .late(let sequence, let after):
+                if let index = result.index(of: sequence) {
+                    result.heartbeats[index].lateAfter = after
+                    reporter.heartbeat(result.heartbeats[index], timeout: options.timeout)
                 }
+            case .unmatched:
+                result.unmatchedAnswers += 1
+            case .down:
+                break
+            case .closed(let reason):
+                result.disconnect = reason
+            }
         }
         // Heartbeats still planned when the peer ended the connection early are missed.
         if let count = options.count, result.heartbeats.count < count, !stopper.isStopped {

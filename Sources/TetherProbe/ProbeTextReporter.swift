@@ -19,7 +19,8 @@ public struct ProbeTextReporter: ProbeReporter {
         let target = options.connection.target
         self.write(
             "PROBE \(target.url) (\(target.dialect.rawValue), every \(PrometheusDuration.format(options.interval)), "
-                + "timeout \(PrometheusDuration.format(options.timeout)))")
+                + "timeout \(PrometheusDuration.format(options.timeout)))"
+        )
     }
 
     public func connected(address: String, phases: ConnectPhases) {
@@ -27,7 +28,8 @@ public struct ProbeTextReporter: ProbeReporter {
             phases[phase].map { "\(phase.rawValue) \(ProbeResult.milliseconds($0)) ms" }
         }
         self.write(
-            "connected to \(address) in \(ProbeResult.milliseconds(phases.total)) ms (\(parts.joined(separator: ", ")))")
+            "connected to \(address) in \(ProbeResult.milliseconds(phases.total)) ms (\(parts.joined(separator: ", ")))"
+        )
     }
 
     public func heartbeat(_ heartbeat: ProbeHeartbeat, timeout: TimeAmount) {

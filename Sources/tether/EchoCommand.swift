@@ -56,7 +56,8 @@ struct EchoCommand: AsyncParsableCommand {
                 services: [.init(service: echo)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
-            ))
+            )
+        )
         do {
             try await group.run()
         } catch {

@@ -122,7 +122,8 @@ struct ProbeCommand: AsyncParsableCommand {
         let expect: HeartbeatExpectation
         do {
             send = try ByteEscapes.unescape(self.send)
-            expect = self.expectRegex
+            expect =
+                self.expectRegex
                 ? try HeartbeatExpectation.validate(regex: self.expect) : .bytes(try ByteEscapes.unescape(self.expect))
         } catch {
             throw ValidationError("\(error)")
@@ -130,8 +131,12 @@ struct ProbeCommand: AsyncParsableCommand {
         let connection = HeartbeatConnectionOptions(
             target: target,
             tls: TLSOptions(
-                caFile: self.caFile, certFile: self.certFile, keyFile: self.keyFile,
-                serverName: self.serverName, insecureSkipVerify: self.insecure),
+                caFile: self.caFile,
+                certFile: self.certFile,
+                keyFile: self.keyFile,
+                serverName: self.serverName,
+                insecureSkipVerify: self.insecure
+            ),
             headers: headers,
             subprotocol: self.subprotocol,
             connectTimeout: (self.connectTimeout ?? self.timeout).amount,
@@ -144,7 +149,10 @@ struct ProbeCommand: AsyncParsableCommand {
             interval: self.interval.amount,
             timeout: self.timeout.amount,
             thresholds: ProbeThresholds(
-                warnRTT: self.warnRtt?.amount, critRTT: self.critRtt?.amount, maxLossPercent: self.maxLoss)
+                warnRTT: self.warnRtt?.amount,
+                critRTT: self.critRtt?.amount,
+                maxLossPercent: self.maxLoss
+            )
         )
     }
 
