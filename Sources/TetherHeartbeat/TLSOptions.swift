@@ -1,3 +1,4 @@
+import Foundation
 public import NIOSSL
 
 /// TLS settings of a `wss://` or `tls://` target.
@@ -29,6 +30,12 @@ public struct TLSOptions: Sendable, Hashable {
     /// Builds the client context, reading every file now so that a missing or unreadable file is an
     /// error before any connection is made.
     public func makeClientContext() throws(TLSOptionsError) -> NIOSSLContext {
+        for file in [self.caFile, self.certFile, self.keyFile].compactMap({ $0 }) {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                let what = FileManager.default.fileExists(atPath: file) ? "file is not readable" : "no such file"
+                throw TLSOptionsError(file: file, what: "TLS file", underlying: what)
+            }
+        }
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             do {

@@ -30,17 +30,11 @@ enum TetherMain {
             let code = Tether.exitCode(for: error)
             if code == .validationFailure {
                 Output.error(Tether.fullMessage(for: error))
-                Output.error("See 'tether \(usageHint(for: error)) --help'.")
-                exit(ExitCode.usage.rawValue)
+                // Nagios reads 3 as UNKNOWN, which is what bad usage is to a monitoring system.
+                exit(CommandLine.arguments.contains("--nagios") ? 3 : ExitCode.usage.rawValue)
             }
             Tether.exit(withError: error)
         }
-    }
-
-    private static func usageHint(for error: any Error) -> String {
-        let arguments = CommandLine.arguments.dropFirst()
-        if let first = arguments.first, ["probe", "echo"].contains(first) { return first }
-        return ""
     }
 
     /// 10,000 connections need more than the usual 1,024 descriptors; take the hard limit.
