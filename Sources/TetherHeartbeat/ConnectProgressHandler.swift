@@ -27,6 +27,8 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
 
     private let connectStarted: NIODeadline
     private let deadline: NIODeadline
+    /// The configured bound, for messages.
+    private let connectTimeout: TimeAmount
     private let usesTLS: Bool
     private let ready: EventLoopPromise<ConnectPhases>
     private var activeAt: NIODeadline?
@@ -37,9 +39,16 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
     var onTransportReady: ((any Channel) throws -> Void)?
     private var context: ChannelHandlerContext?
 
-    init(connectStarted: NIODeadline, deadline: NIODeadline, usesTLS: Bool, ready: EventLoopPromise<ConnectPhases>) {
+    init(
+        connectStarted: NIODeadline,
+        deadline: NIODeadline,
+        connectTimeout: TimeAmount,
+        usesTLS: Bool,
+        ready: EventLoopPromise<ConnectPhases>
+    ) {
         self.connectStarted = connectStarted
         self.deadline = deadline
+        self.connectTimeout = connectTimeout
         self.usesTLS = usesTLS
         self.ready = ready
     }
@@ -49,7 +58,7 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
         self.deadlineTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: self.deadline) {
             let phase = self.currentPhase
             let what = phase == .tls ? "TLS handshake" : "upgrade"
-            let limit = PrometheusDuration.format(self.deadline - self.connectStarted)
+            let limit = PrometheusDuration.format(self.connectTimeout)
             self.failed(
                 ConnectProgressError(code: .timeout, phase: phase, message: "\(what) not answered within \(limit)")
             )

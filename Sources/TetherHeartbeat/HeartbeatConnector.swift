@@ -189,6 +189,7 @@ public enum HeartbeatConnector {
         let progress = ConnectProgressHandler(
             connectStarted: connectStarted,
             deadline: deadline,
+            connectTimeout: options.connectTimeout,
             usesTLS: target.usesTLS,
             ready: ready
         )
