@@ -76,7 +76,7 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     private func start(context: ChannelHandlerContext) {
         guard case .idle = self.state else { return }
         self.state = .running
-        self.sendHeartbeat(context: context)
+        if self.schedule.pacing == .eventLoop { self.sendHeartbeat(context: context) }
     }
 
     // MARK: Heartbeats
@@ -91,6 +91,7 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
         context.writeAndFlush(self.wrapOutboundOut(frame), promise: nil)
         self.onEvent(.sent(sequence: sequence))
 
+        guard self.schedule.pacing == .eventLoop else { return }
         let loop = context.eventLoop.assumeIsolated()
         self.timeouts[sequence] = loop.scheduleTask(in: self.schedule.timeout) {
             self.timeoutElapsed(sequence: sequence, context: context)
@@ -124,7 +125,13 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     }
 
     private func answerReceived(sequence: UInt64?, context: ChannelHandlerContext) {
-        switch self.machine.answerReceived(sequence: sequence, at: context.eventLoop.now) {
+        let now = context.eventLoop.now
+        for overdue in self.machine.overdue(at: now, timeout: self.schedule.timeout) {
+            self.timeouts.removeValue(forKey: overdue)?.cancel()
+            self.timeoutElapsed(sequence: overdue, context: context)
+        }
+        guard case .running = self.state else { return }
+        switch self.machine.answerReceived(sequence: sequence, at: now) {
         case .answered(let sequence, let rtt, let coalesced):
             for older in coalesced {
                 self.timeouts.removeValue(forKey: older)?.cancel()
@@ -258,6 +265,14 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     // MARK: Outbound
 
     public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if let tick = event as? HeartbeatTick {
+            switch tick {
+            case .sendHeartbeat: self.sendHeartbeat(context: context)
+            case .timeoutElapsed(let sequence): self.timeoutElapsed(sequence: sequence, context: context)
+            }
+            promise?.succeed()
+            return
+        }
         guard let request = event as? HeartbeatCloseRequest else {
             context.triggerUserOutboundEvent(event, promise: promise)
             return

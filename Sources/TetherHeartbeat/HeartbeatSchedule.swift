@@ -12,20 +12,40 @@ public struct HeartbeatSchedule: Sendable, Equatable {
     public var closeTimeout: TimeAmount
     /// Stop after this many heartbeats and close normally (`tether probe --count`); `nil` runs until closed.
     public var limit: Int?
+    /// Who keeps time: the connection's own event loop, or a ``HeartbeatPacer`` elsewhere.
+    public var pacing: Pacing
+
+    public enum Pacing: Sendable, Equatable {
+        /// The handler schedules heartbeats and timeouts on the connection's event loop.
+        case eventLoop
+        /// ``HeartbeatTick`` events drive the handler; see ``HeartbeatPacer``.
+        case external
+    }
 
     public init(
         interval: TimeAmount,
         timeout: TimeAmount,
         downAfter: Int = 3,
         closeTimeout: TimeAmount = .seconds(1),
-        limit: Int? = nil
+        limit: Int? = nil,
+        pacing: Pacing = .eventLoop
     ) {
         self.interval = interval
         self.timeout = timeout
         self.downAfter = downAfter
         self.closeTimeout = closeTimeout
         self.limit = limit
+        self.pacing = pacing
     }
+}
+
+/// Drives a ``HeartbeatHandler`` whose schedule has ``HeartbeatSchedule/Pacing/external`` pacing.
+/// Send it with `channel.triggerUserOutboundEvent`.
+public enum HeartbeatTick: Sendable {
+    /// Send the next heartbeat now.
+    case sendHeartbeat
+    /// The timeout of heartbeat `sequence` has passed.
+    case timeoutElapsed(sequence: UInt64)
 }
 
 /// Ask a ``HeartbeatHandler`` to stop heartbeating and close its connection gracefully, with a

@@ -103,6 +103,13 @@ public struct HeartbeatStateMachine: Sendable {
         }
     }
 
+    /// Heartbeats in flight whose timeout has passed at `now`, oldest first. An answer read in the
+    /// same event-loop tick as its timeout, or before a timeout event arrives from elsewhere, must
+    /// not count as in time: expire these first.
+    public func overdue(at now: NIODeadline, timeout: TimeAmount) -> [UInt64] {
+        self.inFlight.lazy.filter { now - $0.sentAt >= timeout }.map(\.sequence)
+    }
+
     public enum TimeoutAction: Sendable, Equatable {
         /// The heartbeat was answered (or coalesced) in time; nothing to do.
         case none

@@ -68,15 +68,21 @@ public enum ProbeRunner {
         reporter.started(options)
         let started = NIODeadline.now()
 
-        // A probe reports every heartbeat, so it never declares the connection dead itself.
+        // A probe reports every heartbeat, so it never declares the connection dead itself. Its
+        // timers run on another event loop when there is one (see HeartbeatPacer).
+        let pacerLoops = Array(group.makeIterator())
         let schedule = HeartbeatSchedule(
             interval: options.interval,
             timeout: options.timeout,
             downAfter: .max,
             closeTimeout: min(options.timeout, .seconds(2)),
-            limit: options.count
+            limit: options.count,
+            pacing: pacerLoops.count > 1 ? .external : .eventLoop
         )
         let (events, continuation) = AsyncStream<HeartbeatEvent>.makeStream()
+        // Sends are counted here, not streamed: waking the consumer between a ping's write and its
+        // answer would put a thread wake-up inside the measured round trip.
+        let lastSent = NIOLockedValueBox<UInt64>(0)
         let connection: HeartbeatConnection
         do {
             connection = try await HeartbeatConnector.connect(
@@ -85,6 +91,10 @@ public enum ProbeRunner {
                 tlsContext: tlsContext,
                 group: group,
                 onEvent: { event in
+                    if case .sent(let sequence) = event {
+                        lastSent.withLockedValue { $0 = sequence }
+                        return
+                    }
                     continuation.yield(event)
                     if case .closed = event { continuation.finish() }
                 }
@@ -106,11 +116,15 @@ public enum ProbeRunner {
 
         if !stopper.connected(connection.channel) {
             connection.channel.triggerUserOutboundEvent(HeartbeatCloseRequest(), promise: nil)
+        } else if schedule.pacing == .external,
+            let pacerLoop = pacerLoops.first(where: { $0 !== connection.channel.eventLoop })
+        {
+            HeartbeatPacer.start(channel: connection.channel, on: pacerLoop, schedule: schedule)
         }
         for await event in events {
             switch event {
-            case .sent(let sequence):
-                result.heartbeats.append(ProbeHeartbeat(sequence: sequence, outcome: .missed))
+            case .sent:
+                break
             case .answered(let sequence, let rtt):
                 result.record(sequence, .answered(rtt: rtt), reporter: &reporter, timeout: options.timeout)
             case .coalesced(let sequence):
@@ -130,7 +144,9 @@ public enum ProbeRunner {
                 result.disconnect = reason
             }
         }
-        // Heartbeats still planned when the peer ended the connection early are missed.
+        // Heartbeats in flight when the probe was stopped are missed; those still planned when the
+        // peer ended the connection early were never sent.
+        result.recordSent(upTo: lastSent.withLockedValue { $0 })
         if let count = options.count, result.heartbeats.count < count, !stopper.isStopped {
             let next = result.heartbeats.count
             result.heartbeats += (next..<count).map { ProbeHeartbeat(sequence: UInt64($0 + 1), outcome: .notSent) }
@@ -142,10 +158,18 @@ public enum ProbeRunner {
 }
 
 extension ProbeResult {
-    fileprivate func index(of sequence: UInt64) -> Int? {
-        // Sequences start at 1 and are appended in order.
-        let index = Int(sequence) - 1
-        return self.heartbeats.indices.contains(index) && self.heartbeats[index].sequence == sequence ? index : nil
+    /// Heartbeats up to `sequence` were sent; those not yet resolved are in flight (missed so far).
+    fileprivate mutating func recordSent(upTo sequence: UInt64) {
+        while self.heartbeats.count < Int(sequence) {
+            self.heartbeats.append(ProbeHeartbeat(sequence: UInt64(self.heartbeats.count + 1), outcome: .missed))
+        }
+    }
+
+    fileprivate mutating func index(of sequence: UInt64) -> Int? {
+        // Sequences start at 1; an outcome for heartbeat n means 1...n were sent.
+        guard sequence >= 1 else { return nil }
+        self.recordSent(upTo: sequence)
+        return Int(sequence) - 1
     }
 
     fileprivate mutating func record(

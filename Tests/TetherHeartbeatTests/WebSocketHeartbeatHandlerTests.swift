@@ -193,4 +193,40 @@ import Testing
         self.channel.pipeline.fireChannelInactive()
         #expect(self.log.events.last == .closed(.eof))
     }
+
+    @Test func externalPacingSendsOnlyOnTicks() throws {
+        try self.start(HeartbeatSchedule(interval: .seconds(1), timeout: .milliseconds(500), pacing: .external))
+        self.advance(.seconds(5))
+        #expect(try self.channel.readOutbound(as: WebSocketFrame.self) == nil, "no timers of its own")
+        try self.channel.triggerUserOutboundEvent(HeartbeatTick.sendHeartbeat).wait()
+        let ping = try self.readFrame()
+        self.advance(.milliseconds(7))
+        try self.channel.writeInbound(self.pong(for: ping))
+        try self.channel.triggerUserOutboundEvent(HeartbeatTick.sendHeartbeat).wait()
+        _ = try self.readFrame()
+        try self.channel.triggerUserOutboundEvent(HeartbeatTick.timeoutElapsed(sequence: 2)).wait()
+        #expect(
+            self.log.drain() == [
+                .sent(sequence: 1), .answered(sequence: 1, rtt: .milliseconds(7)), .sent(sequence: 2),
+                .missed(sequence: 2, consecutive: 1),
+            ]
+        )
+    }
+
+    @Test func anAnswerReadAfterTheTimeoutIsLateEvenBeforeTheTimeoutEventArrives() throws {
+        // With external pacing the timeout event comes from another loop and may arrive after the
+        // answer; the answer is still judged by the time it was read.
+        try self.start(HeartbeatSchedule(interval: .seconds(1), timeout: .milliseconds(500), pacing: .external))
+        try self.channel.triggerUserOutboundEvent(HeartbeatTick.sendHeartbeat).wait()
+        let ping = try self.readFrame()
+        self.advance(.milliseconds(501))
+        try self.channel.writeInbound(self.pong(for: ping))
+        try self.channel.triggerUserOutboundEvent(HeartbeatTick.timeoutElapsed(sequence: 1)).wait()
+        #expect(
+            self.log.drain() == [
+                .sent(sequence: 1), .missed(sequence: 1, consecutive: 1),
+                .late(sequence: 1, after: .milliseconds(501)),
+            ]
+        )
+    }
 }
