@@ -26,6 +26,12 @@ public struct HeartbeatConnectionOptions: Sendable {
     public var maxFrameBytes: Int
     /// For `tcp://` and `tls://`: what to send, what to expect, how answers are framed.
     public var stream: StreamOptions
+    /// For `ws://` and `wss://`: ping frames or application messages.
+    public var websocket: WebSocketOptions
+    /// For `redis://` and `rediss://`.
+    public var redis: RedisOptions
+    /// For `mqtt://` and `mqtts://`.
+    public var mqtt: MQTTOptions
 
     public struct StreamOptions: Sendable, Hashable {
         public var send: [UInt8]
@@ -51,7 +57,10 @@ public struct HeartbeatConnectionOptions: Sendable {
         subprotocol: String? = nil,
         connectTimeout: TimeAmount = .seconds(5),
         maxFrameBytes: Int = 65_536,
-        stream: StreamOptions = StreamOptions()
+        stream: StreamOptions = StreamOptions(),
+        websocket: WebSocketOptions = WebSocketOptions(),
+        redis: RedisOptions = RedisOptions(),
+        mqtt: MQTTOptions = MQTTOptions()
     ) {
         self.target = target
         self.tls = tls
@@ -60,6 +69,9 @@ public struct HeartbeatConnectionOptions: Sendable {
         self.connectTimeout = connectTimeout
         self.maxFrameBytes = maxFrameBytes
         self.stream = stream
+        self.websocket = websocket
+        self.redis = redis
+        self.mqtt = mqtt
     }
 }
 
@@ -207,6 +219,12 @@ public enum HeartbeatConnector {
                 let codec = StreamHeartbeatCodec(send: options.stream.send, expect: options.stream.expect)
                 try sync.addHandler(HeartbeatHandler(codec: codec, schedule: schedule, onEvent: onEvent))
             }
+        case .redis, .mqtt:
+            throw ConnectProgressError(
+                code: .ioError,
+                phase: .upgrade,
+                message: "\(target.dialect.rawValue) is not supported yet"
+            )
         case .websocket:
             let requestHandler = WebSocketUpgradeRequestHandler(
                 target: target,

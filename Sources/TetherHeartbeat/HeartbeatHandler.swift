@@ -97,7 +97,10 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
             self.timeoutElapsed(sequence: sequence, context: context)
         }
         if self.schedule.limit.map({ self.sentCount < $0 }) ?? true {
-            self.nextHeartbeat = loop.scheduleTask(deadline: now + self.schedule.interval) {
+            let interval =
+                self.machine.consecutiveMissed > 0
+                ? (self.schedule.intervalWhenFailing ?? self.schedule.interval) : self.schedule.interval
+            self.nextHeartbeat = loop.scheduleTask(deadline: now + interval) {
                 self.sendHeartbeat(context: context)
             }
         }

@@ -8,6 +8,8 @@ public struct HeartbeatSchedule: Sendable, Equatable {
     public var timeout: TimeAmount
     /// Misses in a row that declare the connection dead.
     public var downAfter: Int
+    /// A shorter interval while heartbeats are being missed, to tell a blip from an outage sooner.
+    public var intervalWhenFailing: TimeAmount?
     /// The longest wait for the peer to answer our close frame before the socket is closed anyway.
     public var closeTimeout: TimeAmount
     /// Stop after this many heartbeats and close normally (`tether probe --count`); `nil` runs until closed.
@@ -26,6 +28,7 @@ public struct HeartbeatSchedule: Sendable, Equatable {
         interval: TimeAmount,
         timeout: TimeAmount,
         downAfter: Int = 3,
+        intervalWhenFailing: TimeAmount? = nil,
         closeTimeout: TimeAmount = .seconds(1),
         limit: Int? = nil,
         pacing: Pacing = .eventLoop
@@ -33,6 +36,7 @@ public struct HeartbeatSchedule: Sendable, Equatable {
         self.interval = interval
         self.timeout = timeout
         self.downAfter = downAfter
+        self.intervalWhenFailing = intervalWhenFailing
         self.closeTimeout = closeTimeout
         self.limit = limit
         self.pacing = pacing

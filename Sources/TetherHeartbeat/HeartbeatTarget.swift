@@ -7,6 +7,8 @@ public struct HeartbeatTarget: Sendable, Hashable, CustomStringConvertible {
     public enum Dialect: String, Sendable, Hashable {
         case websocket
         case tcp
+        case redis
+        case mqtt
     }
 
     public var url: String
@@ -29,7 +31,10 @@ public struct HeartbeatTarget: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``TargetURLError`` naming what is wrong with the URL.
     public init(url: String) throws(TargetURLError) {
         guard let schemeEnd = url.range(of: "://") else {
-            throw TargetURLError(url: url, reason: "expected scheme://host:port (ws, wss, tcp or tls)")
+            throw TargetURLError(
+                url: url,
+                reason: "expected scheme://host:port (ws, wss, tcp, tls, redis, rediss, mqtt or mqtts)"
+            )
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         switch scheme {
@@ -37,8 +42,15 @@ public struct HeartbeatTarget: Sendable, Hashable, CustomStringConvertible {
         case "wss": (self.dialect, self.usesTLS) = (.websocket, true)
         case "tcp": (self.dialect, self.usesTLS) = (.tcp, false)
         case "tls": (self.dialect, self.usesTLS) = (.tcp, true)
+        case "redis": (self.dialect, self.usesTLS) = (.redis, false)
+        case "rediss": (self.dialect, self.usesTLS) = (.redis, true)
+        case "mqtt": (self.dialect, self.usesTLS) = (.mqtt, false)
+        case "mqtts": (self.dialect, self.usesTLS) = (.mqtt, true)
         default:
-            throw TargetURLError(url: url, reason: "unsupported scheme '\(scheme)' (expected ws, wss, tcp or tls)")
+            throw TargetURLError(
+                url: url,
+                reason: "unsupported scheme '\(scheme)' (expected ws, wss, tcp, tls, redis, rediss, mqtt or mqtts)"
+            )
         }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
@@ -78,6 +90,9 @@ public struct HeartbeatTarget: Sendable, Hashable, CustomStringConvertible {
             switch scheme {
             case "ws": self.port = 80
             case "wss": self.port = 443
+            case "redis", "rediss": self.port = 6379
+            case "mqtt": self.port = 1883
+            case "mqtts": self.port = 8883
             default: throw TargetURLError(url: url, reason: "\(scheme):// needs a port")
             }
         }
