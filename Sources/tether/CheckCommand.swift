@@ -1,0 +1,48 @@
+import ArgumentParser
+import TetherConfig
+
+/// `tether check config|rules <files…>`: validate files without running anything, like promtool.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate configuration files; exit 0 when all are valid, 1 when any is not.",
+        subcommands: [Config.self]
+    )
+
+    struct Config: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "config",
+            abstract: "Check tether configuration files.",
+            discussion: """
+                Each file is checked completely: every problem is printed to standard error as \
+                FILE:LINE:COLUMN: MESSAGE. A valid file prints 'FILE: ok (N targets)' to standard \
+                output. ${VAR} references are expanded from the environment and *_file secrets are \
+                read, as 'tether run' does, so check with the agent's environment.
+
+                Exit codes: 0 every file is valid; 1 a file is not; 2 bad usage.
+                """
+        )
+
+        @Argument(help: "Configuration files to check.")
+        var files: [String]
+
+        func validate() throws {
+            guard !self.files.isEmpty else { throw ValidationError("name at least one configuration file") }
+        }
+
+        func run() throws {
+            var failed = false
+            for file in self.files {
+                do {
+                    let configuration = try ConfigurationLoader.load(file: file)
+                    let count = configuration.targets.count
+                    Output.line("\(file): ok (\(count) \(count == 1 ? "target" : "targets"))")
+                } catch {
+                    failed = true
+                    for diagnostic in error.diagnostics { Output.error(diagnostic.description) }
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}
