@@ -184,6 +184,7 @@ extension ConfigurationDecoder {
     mutating func tls(_ field: ConfigurationField) -> TLSOptions {
         var tls = TLSOptions()
         guard let fields = self.mapping(field.node, path: field.path, keys: Self.tlsKeys) else { return tls }
+        let diagnosticsBefore = self.diagnostics.count
         tls.caFile = self.readablePath(fields["ca_file"])
         tls.certFile = self.readablePath(fields["cert_file"])
         tls.keyFile = self.readablePath(fields["key_file"])
@@ -196,6 +197,21 @@ extension ConfigurationDecoder {
             self.report("\(field.path): cert_file and key_file go together; cert_file is missing", at: field.keyMark)
         default:
             break
+        }
+        guard self.diagnostics.count == diagnosticsBefore else { return tls }
+        // Parse the PEM files now, so that `tether check config` and a reload catch a bad one
+        // rather than the first connect. The agent makes its own context, once per target.
+        do {
+            _ = try tls.makeClientContext()
+        } catch {
+            let culprit: ConfigurationField? =
+                switch error.file {
+                case tls.keyFile: fields["key_file"]
+                case tls.certFile: fields["cert_file"]
+                case tls.caFile: fields["ca_file"]
+                default: nil
+                }
+            self.report("\((culprit ?? field).path): \(error.description)", at: culprit?.mark ?? field.keyMark)
         }
         return tls
     }

@@ -9,6 +9,11 @@ struct CheckCommand: ParsableCommand {
         subcommands: [Config.self]
     )
 
+    /// `tether check` alone names nothing to check: bad usage (exit 2), not a help request (exit 0).
+    func run() throws {
+        throw ValidationError("name what to check: config")
+    }
+
     struct Config: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "config",

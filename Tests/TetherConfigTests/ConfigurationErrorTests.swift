@@ -163,6 +163,15 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
             ]
         ),
         FixtureCase(
+            "bad-pem.yml",
+            [
+                "bad-pem.yml:4:20: targets[0].tls.ca_file: cannot load CA certificates from "
+                    + "'{dir}/tls/not-a-certificate.pem': failedToLoadCertificate",
+                "bad-pem.yml:7:48: targets[1].tls.key_file: cannot load client key from '{dir}/tls/ca.pem': "
+                    + "failedToLoadPrivateKey",
+            ]
+        ),
+        FixtureCase(
             "headers.yml",
             [
                 "headers.yml:5:7: targets[0].headers: header 'Upgrade' is set by the WebSocket handshake itself",

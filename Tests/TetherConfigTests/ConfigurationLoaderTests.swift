@@ -336,7 +336,7 @@ import TetherHeartbeat
 
     @Test func relativePathsResolveAgainstTheConfigFilesDirectory() throws {
         let directory = TemporaryDirectory()
-        directory.write("ca.pem", "pem")
+        directory.write("ca.pem", Fixtures.text("tls/ca.pem"))
         directory.write("secret", "s")
         let file = directory.write(
             "tether.yml",
