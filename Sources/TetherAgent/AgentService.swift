@@ -1,0 +1,66 @@
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import ServiceLifecycle
+public import TetherConfig
+import TetherHeartbeat
+public import TetherMetrics
+
+/// `tether run`'s heart: one supervisor per target, each holding its connection open.
+///
+/// On graceful shutdown (SIGTERM/SIGINT through the ServiceGroup) every connection is closed with a
+/// close handshake (1001, bounded by each target's close timeout) before `run()` returns, so the HTTP
+/// server — shut down after this service — serves metrics until the very end.
+public struct AgentService: Service {
+    public let configuration: TetherConfiguration
+    public let registry: MetricsRegistry
+    public let logger: Logger
+    private let group: any EventLoopGroup
+
+    public init(
+        configuration: TetherConfiguration,
+        registry: MetricsRegistry,
+        logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+        self.group = group
+    }
+
+    public func run() async throws {
+        let targets = self.configuration.targets
+        let cells = self.registry.setTargets(targets.map { ($0.name, $0.connection.target.url, $0.labels) })
+        let limiter = ConnectLimiter(limit: self.configuration.global.maxConcurrentConnects)
+        let policy = self.configuration.reconnect
+        let backoff = ReconnectBackoff(initial: policy.initial, max: policy.max, multiplier: policy.multiplier)
+        let supervisors = zip(targets, cells).map { target, cell in
+            TargetSupervisor(
+                target: target,
+                metrics: cell,
+                limiter: limiter,
+                backoff: backoff,
+                group: self.group,
+                logger: self.logger
+            )
+        }
+        self.registry.markReady()
+        self.logger.notice("agent started", metadata: ["targets": "\(targets.count)"])
+
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for supervisor in supervisors {
+                    // First connects are spread over one interval, so a restart never storms the services.
+                    let interval = supervisor.target.schedule.interval.nanoseconds
+                    let delay = TimeAmount.nanoseconds(interval > 0 ? Int64.random(in: 0..<interval) : 0)
+                    group.addTask { await supervisor.run(initialDelay: delay) }
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.notice("closing every connection")
+            for supervisor in supervisors { supervisor.stop() }
+        }
+        self.logger.notice("agent stopped")
+    }
+}

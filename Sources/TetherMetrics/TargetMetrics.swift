@@ -1,0 +1,167 @@
+import Foundation
+import NIOConcurrencyHelpers
+public import NIOCore
+public import TetherHeartbeat
+
+/// Everything tether knows about one target right now: the series of DESIGN §4 as plain values,
+/// updated on the connection's event loop as events happen and read by the exposition, the API and
+/// the rule engine.
+///
+/// Why not one generic label-set map: 10,000 targets × ~45 series must cost a few KB per target and
+/// render in well under 250 ms, so each target keeps fixed fields and a pre-rendered label prefix.
+public final class TargetMetrics: Sendable {
+    public let name: String
+    /// The target URL, for the API and status page.
+    public let url: String
+    /// The target's own labels, sorted by name (`target` comes first in every series).
+    public let labels: [(name: String, value: String)]
+    /// `target="…",team="…"`, rendered once.
+    let labelPrefix: [UInt8]
+    private let values: NIOLockedValueBox<TargetSnapshot>
+
+    /// How many recent RTTs are kept for the status page and API.
+    public static let recentRTTCapacity = 60
+
+    public init(name: String, url: String, labels: [String: String]) {
+        self.name = name
+        self.url = url
+        self.labels = labels.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        var prefix: [UInt8] = []
+        ExpositionWriter.appendLabel(name: "target", value: name, to: &prefix)
+        for (labelName, value) in self.labels {
+            prefix.append(UInt8(ascii: ","))
+            ExpositionWriter.appendLabel(name: labelName, value: value, to: &prefix)
+        }
+        self.labelPrefix = prefix
+        self.values = NIOLockedValueBox(TargetSnapshot())
+    }
+
+    /// A copy of the current values.
+    public func snapshot() -> TargetSnapshot {
+        self.values.withLockedValue { $0 }
+    }
+
+    // MARK: Recording
+
+    /// Records a heartbeat event; `now` is the wall-clock time in seconds since 1970.
+    public func record(_ event: HeartbeatEvent, now: Double? = nil) {
+        let now = now ?? Date().timeIntervalSince1970
+        self.values.withLockedValue { values in
+            switch event {
+            case .sent:
+                values.sent += 1
+            case .answered(_, let rtt):
+                let seconds = Double(rtt.nanoseconds) / 1e9
+                values.answered += 1
+                values.observe(rtt: seconds)
+                values.lastRTT = seconds
+                values.lastAnswer = now
+                values.consecutiveMissed = 0
+                values.up = values.state == .connected
+            case .coalesced:
+                values.answered += 1
+                values.lastAnswer = now
+                values.consecutiveMissed = 0
+                values.up = values.state == .connected
+            case .missed(_, let consecutive):
+                values.missed += 1
+                values.consecutiveMissed = consecutive
+                values.up = false
+            case .late:
+                values.late += 1
+            case .unmatched:
+                values.unmatched += 1
+            case .down:
+                values.up = false
+            case .closed(let reason):
+                values.disconnects[reason.label, default: 0] += 1
+                values.lastDisconnect = reason.description
+                values.up = false
+                values.established = nil
+                values.state = .closing
+            }
+        }
+    }
+
+    public func setState(_ state: ConnectionState) {
+        self.values.withLockedValue { values in
+            values.state = state
+            if state != .connected { values.up = false }
+        }
+    }
+
+    /// A connection is established and heartbeating.
+    public func connected(phases: ConnectPhases, now: Double, certificateExpiry: Double?) {
+        self.values.withLockedValue { values in
+            values.state = .connected
+            values.connects["success", default: 0] += 1
+            values.phases = phases
+            values.established = now
+            values.backoff = 0
+            values.tlsExpiry = certificateExpiry ?? values.tlsExpiry
+            values.lastError = nil
+        }
+    }
+
+    /// A connection attempt failed with `result` (a ``ConnectError/Code`` label) and `message`.
+    public func connectFailed(result: String, message: String) {
+        self.values.withLockedValue { values in
+            values.connects[result, default: 0] += 1
+            values.lastError = message
+            values.up = false
+        }
+    }
+
+    /// The next attempt waits `delay`; `failures` attempts in a row have failed.
+    public func backingOff(delay: TimeAmount, failures: Int) {
+        self.values.withLockedValue { values in
+            values.state = .backoff
+            values.backoff = Double(delay.nanoseconds) / 1e9
+            values.consecutiveFailures = failures
+            values.up = false
+        }
+    }
+
+    /// Heartbeats were answered on the current connection, so the backoff starts over.
+    public func resetFailures() {
+        self.values.withLockedValue { $0.consecutiveFailures = 0 }
+    }
+}
+
+/// The values of one target at one moment.
+public struct TargetSnapshot: Sendable {
+    public var state: ConnectionState = .idle
+    public var up = false
+    /// Per-bucket (not cumulative) counts for ``MetricNames/rttBuckets``; the last is +Inf.
+    public var rttBucketCounts = [UInt64](repeating: 0, count: MetricNames.rttBuckets.count + 1)
+    public var rttSum: Double = 0
+    public var rttCount: UInt64 = 0
+    public var lastRTT: Double?
+    public var sent: UInt64 = 0
+    public var answered: UInt64 = 0
+    public var missed: UInt64 = 0
+    public var late: UInt64 = 0
+    public var unmatched: UInt64 = 0
+    public var consecutiveMissed = 0
+    public var lastAnswer: Double?
+    public var connects: [String: UInt64] = [:]
+    public var phases: ConnectPhases?
+    public var disconnects: [String: UInt64] = [:]
+    public var established: Double?
+    public var backoff: Double = 0
+    public var consecutiveFailures = 0
+    public var tlsExpiry: Double?
+    public var lastError: String?
+    public var lastDisconnect: String?
+    /// The last RTTs, oldest first, at most ``TargetMetrics/recentRTTCapacity``.
+    public var recentRTT: [Float] = []
+
+    mutating func observe(rtt seconds: Double) {
+        let index = MetricNames.rttBuckets.firstIndex { seconds <= $0 } ?? MetricNames.rttBuckets.count
+        self.rttBucketCounts[index] += 1
+        self.rttSum += seconds
+        self.rttCount += 1
+        if self.recentRTT.count == TargetMetrics.recentRTTCapacity { self.recentRTT.removeFirst() }
+        self.recentRTT.append(Float(seconds))
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+public import Hummingbird
+import NIOCore
+public import TetherMetrics
+
+/// tether's HTTP endpoints (DESIGN §7) over the metrics registry.
+public enum TetherRouter {
+    /// Builds the router: `/metrics`, `/-/healthy`, `/-/ready`, `/api/v1/targets`.
+    public static func make(registry: MetricsRegistry) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { request, _ -> Response in
+            let format = ExpositionFormat(accept: request.headers[.accept])
+            let bytes = registry.render(format: format)
+            return Response(
+                status: .ok,
+                headers: [.contentType: format.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+            )
+        }
+        router.get("/-/healthy") { _, _ in
+            Self.text("tether is Healthy.\n")
+        }
+        router.get("/-/ready") { _, _ in
+            registry.isReady
+                ? Self.text("tether is Ready.\n") : Self.text("Service Unavailable\n", status: .serviceUnavailable)
+        }
+        router.get("/api/v1/targets") { _, _ -> Response in
+            let body = TargetsResponse(
+                status: "success",
+                data: .init(activeTargets: registry.targets.map(TargetInfo.init))
+            )
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(body)) ?? Data()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
+        return router
+    }
+
+    private static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}
+
+/// `GET /api/v1/targets`, in the envelope of Prometheus' HTTP API.
+struct TargetsResponse: Encodable {
+    var status: String
+    var data: Data
+
+    struct Data: Encodable {
+        var activeTargets: [TargetInfo]
+    }
+}
+
+/// One target in `/api/v1/targets`. Times are RFC 3339, durations in seconds.
+struct TargetInfo: Encodable {
+    var name: String
+    var url: String
+    var labels: [String: String]
+    /// `up`, `down`, or `unknown` before the first connection, as Prometheus reports scrape health.
+    var health: String
+    var state: String
+    var lastRTTSeconds: Double?
+    var consecutiveMissed: Int
+    var heartbeats: Heartbeats
+    var lastError: String
+    var lastDisconnect: String
+    var connectedSince: String?
+    var lastAnswer: String?
+    var reconnectBackoffSeconds: Double
+    var recentRTTSeconds: [Double]
+
+    struct Heartbeats: Encodable {
+        var sent: UInt64
+        var answered: UInt64
+        var missed: UInt64
+        var late: UInt64
+    }
+
+    init(_ target: TargetMetrics) {
+        let snapshot = target.snapshot()
+        self.name = target.name
+        self.url = target.url
+        self.labels = Dictionary(uniqueKeysWithValues: target.labels.map { ($0.name, $0.value) })
+        self.labels["target"] = target.name
+        self.health = snapshot.up ? "up" : (snapshot.sent == 0 && snapshot.connects.isEmpty ? "unknown" : "down")
+        self.state = snapshot.state.rawValue
+        self.lastRTTSeconds = snapshot.lastRTT
+        self.consecutiveMissed = snapshot.consecutiveMissed
+        self.heartbeats = Heartbeats(
+            sent: snapshot.sent,
+            answered: snapshot.answered,
+            missed: snapshot.missed,
+            late: snapshot.late
+        )
+        self.lastError = snapshot.lastError ?? ""
+        self.lastDisconnect = snapshot.lastDisconnect ?? ""
+        self.connectedSince = snapshot.established.map(Self.rfc3339)
+        self.lastAnswer = snapshot.lastAnswer.map(Self.rfc3339)
+        self.reconnectBackoffSeconds = snapshot.backoff
+        self.recentRTTSeconds = snapshot.recentRTT.map(Double.init)
+    }
+
+    private static func rfc3339(_ seconds: Double) -> String {
+        Date(timeIntervalSince1970: seconds).formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+        )
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import TetherAgent
+import TetherConfig
+import TetherMetrics
+import TetherServer
+import UnixSignals
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the agent: hold a heartbeat connection to every target and serve /metrics.",
+        discussion: """
+            Exit codes: 0 after a clean shutdown (SIGTERM or SIGINT: every connection is closed with \
+            a close handshake first); 1 when the agent fails at run time (e.g. the listen address is \
+            taken); 2 when the configuration is invalid or the usage is wrong.
+            """
+    )
+
+    @Option(name: .long, help: "Configuration file (YAML).")
+    var config = "tether.yml"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: self.logLevel) != nil else {
+            throw ValidationError(
+                "--log-level '\(self.logLevel)' is not trace, debug, info, notice, warning, error or critical"
+            )
+        }
+    }
+
+    func run() async throws {
+        let configuration: TetherConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(file: self.config)
+        } catch {
+            Output.error(error.description)
+            throw ExitCode.usage
+        }
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tether")
+        let registry = MetricsRegistry(version: Tether.version)
+        registry.configLoaded(successfully: true)
+
+        let server = HTTPServerService(
+            host: configuration.server.listenHost,
+            port: configuration.server.listenPort,
+            idleTimeout: configuration.server.idleTimeout,
+            registry: registry,
+            logger: logger,
+            onListening: { port in
+                logger.notice("listening", metadata: ["address": "\(configuration.server.listenHost):\(port)"])
+            }
+        )
+        let agent = AgentService(configuration: configuration, registry: registry, logger: logger)
+        // Services shut down in reverse order: the agent closes its connections first, then the
+        // server stops, so /metrics is served until the end.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server), .init(service: agent)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("tether stopped", metadata: ["error": "\(error)"])
+            throw ExitCode.unhealthy
+        }
+    }
+}
