@@ -201,9 +201,19 @@ extension ConfigurationDecoder {
         guard self.diagnostics.count == diagnosticsBefore else { return tls }
         // Parse the PEM files now, so that `tether check config` and a reload catch a bad one
         // rather than the first connect. The agent makes its own context, once per target.
-        do {
-            _ = try tls.makeClientContext()
-        } catch {
+        let problem: TLSOptionsError?
+        if let checked = self.checkedTLS[tls] {
+            problem = checked
+        } else {
+            do {
+                _ = try tls.makeClientContext()
+                problem = nil
+            } catch {
+                problem = error
+            }
+            self.checkedTLS[tls] = problem
+        }
+        if let error = problem {
             let culprit: ConfigurationField? =
                 switch error.file {
                 case tls.keyFile: fields["key_file"]

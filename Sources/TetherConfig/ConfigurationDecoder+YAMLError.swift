@@ -12,8 +12,8 @@ extension ConfigurationDecoder {
         case .scanner(let context, let problem, let mark, _),
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let while_ = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            self.report("invalid YAML: \(problem)\(while_)", at: Position(mark))
+            let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            self.report("invalid YAML: \(problem)\(during)", at: Position(mark))
         case .reader(let problem, let offset, _, _):
             self.report("invalid YAML: \(problem)", at: offset.map { Self.mark(atUTF8Offset: $0, in: yaml) })
         case .duplicatedKeysInMapping(let duplicates, let context):

@@ -45,6 +45,9 @@ struct ConfigurationDecoder {
     /// Relative `*_file` and TLS paths resolve against this (the config file's directory).
     let baseDirectory: String?
     private(set) var diagnostics: [ConfigurationError.Diagnostic] = []
+    /// TLS settings already parsed, and what was wrong with them: thousands of targets usually
+    /// share one CA file, which is then read once per load, not once per target.
+    var checkedTLS: [TLSOptions: TLSOptionsError?] = [:]
 
     init(file: String, environment: [String: String], baseDirectory: String?) {
         self.file = file
@@ -69,6 +72,10 @@ struct ConfigurationDecoder {
         var fields: [String: ConfigurationField] = [:]
         for field in mapping {
             guard allowed.contains(field.key) else {
+                if field.key == "<<" {
+                    self.report("merge keys ('<<') are not supported; write the keys out", at: field.keyMark)
+                    continue
+                }
                 let place = path.isEmpty ? "at the top level" : "in \(path)"
                 self.report(
                     "unknown key '\(field.key)' \(place); expected one of: \(allowed.joined(separator: ", "))",

@@ -169,6 +169,8 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
                     + "'{dir}/tls/not-a-certificate.pem': failedToLoadCertificate",
                 "bad-pem.yml:7:48: targets[1].tls.key_file: cannot load client key from '{dir}/tls/ca.pem': "
                     + "failedToLoadPrivateKey",
+                "bad-pem.yml:10:20: targets[2].tls.ca_file: cannot load CA certificates from "
+                    + "'{dir}/tls/not-a-certificate.pem': failedToLoadCertificate",
             ]
         ),
         FixtureCase(
@@ -269,6 +271,27 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
                 ]
             )
         }
+    }
+
+    @Test func anchorsWorkButMergeKeysAreRefused() {
+        let yaml = """
+            targets:
+              - &base
+                name: a
+                url: tcp://127.0.0.1:1
+                labels: &team {team: chat}
+              - name: b
+                url: tcp://127.0.0.1:2
+                labels: *team
+              - <<: *base
+                name: c
+            """
+        #expect(
+            Fixtures.diagnostics(yaml: yaml) == [
+                "test.yml:9:5: merge keys ('<<') are not supported; write the keys out",
+                "test.yml:9:5: targets[2]: missing required key 'url'",
+            ]
+        )
     }
 
     @Test func duplicateKeysInFlowMappingsPointAtTheSecond() {
