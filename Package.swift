@@ -175,6 +175,7 @@ let package = Package(
             dependencies: [
                 "TetherServer",
                 "TetherMetrics",
+                "TetherHeartbeat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

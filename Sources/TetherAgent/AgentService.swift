@@ -48,18 +48,23 @@ public struct AgentService: Service {
         self.registry.markReady()
         self.logger.notice("agent started", metadata: ["targets": "\(targets.count)"])
 
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for supervisor in supervisors {
-                    // First connects are spread over one interval, so a restart never storms the services.
-                    let interval = supervisor.target.schedule.interval.nanoseconds
-                    let delay = TimeAmount.nanoseconds(interval > 0 ? Int64.random(in: 0..<interval) : 0)
-                    group.addTask { await supervisor.run(initialDelay: delay) }
+        // On graceful shutdown the task group is cancelled: supervisors asleep in a backoff or
+        // waiting for a connect permit wake at once, connected ones finish their close handshake
+        // (EventLoopFuture waits are not cut short by cancellation).
+        try? await cancelWhenGracefulShutdown {
+            await withTaskCancellationHandler {
+                await withDiscardingTaskGroup { group in
+                    for supervisor in supervisors {
+                        // First connects are spread over one interval, so a restart never storms the services.
+                        let interval = supervisor.target.schedule.interval.nanoseconds
+                        let delay = TimeAmount.nanoseconds(interval > 0 ? Int64.random(in: 0..<interval) : 0)
+                        group.addTask { await supervisor.run(initialDelay: delay) }
+                    }
                 }
+            } onCancel: {
+                self.logger.notice("closing every connection")
+                for supervisor in supervisors { supervisor.stop() }
             }
-        } onGracefulShutdown: {
-            self.logger.notice("closing every connection")
-            for supervisor in supervisors { supervisor.stop() }
         }
         self.logger.notice("agent stopped")
     }
