@@ -35,8 +35,19 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
     private var tlsDoneAt: NIODeadline?
     private var done = false
     private var deadlineTask: Scheduled<Void>?
-    /// Called once TCP (and TLS) are up; WebSocket targets leave it `nil` and call ``upgraded()``.
-    var onTransportReady: ((any Channel) throws -> Void)?
+    /// Called once TCP (and TLS) are up. It installs what comes next and says whether the
+    /// connection is ready now or after a handshake, which then calls ``upgraded()``. WebSocket
+    /// targets leave it `nil` (their upgrade starts on its own) and call ``upgraded()``.
+    var onTransportReady: ((any Channel, ConnectProgressHandler) throws -> TransportReadiness)?
+
+    /// What follows the transport (TCP, TLS) on a connection.
+    enum TransportReadiness {
+        /// Heartbeats can start: the connection has no upgrade phase (`tcp://`, `tls://`).
+        case ready
+        /// A protocol handshake (Redis `AUTH`, MQTT `CONNECT`) was sent; ``upgraded()`` or
+        /// ``failed(_:)`` follow.
+        case upgrading
+    }
     private var context: ChannelHandlerContext?
 
     init(
@@ -94,15 +105,19 @@ final class ConnectProgressHandler: ChannelInboundHandler, RemovableChannelHandl
 
     private func transportReady(context: ChannelHandlerContext) {
         guard let install = self.onTransportReady, !self.done else { return }
+        self.onTransportReady = nil
         do {
-            try install(context.channel)
-            self.succeed(upgradedAt: nil)
+            switch try install(context.channel, self) {
+            case .ready: self.succeed(upgradedAt: nil)
+            case .upgrading: break
+            }
         } catch {
             self.failed(error)
         }
     }
 
-    /// The WebSocket upgrade completed and the heartbeat handler is installed.
+    /// The upgrade (WebSocket upgrade, Redis `AUTH`, MQTT `CONNECT`) completed and the heartbeat
+    /// handler is installed.
     func upgraded() {
         guard let context = self.context else { return }
         self.succeed(upgradedAt: context.eventLoop.now)

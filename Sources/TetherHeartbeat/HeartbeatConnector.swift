@@ -83,9 +83,10 @@ public struct HeartbeatConnection: Sendable {
     public var phases: ConnectPhases
 }
 
-/// Opens heartbeat connections: resolves, connects, does TLS and the WebSocket upgrade while timing
-/// each phase, then installs the dialect's ``HeartbeatHandler`` in the same event-loop tick the
-/// connection becomes ready, so no frame from the peer is missed.
+/// Opens heartbeat connections: resolves, connects, does TLS and the upgrade (WebSocket upgrade,
+/// Redis `AUTH`, MQTT `CONNECT`) while timing each phase, then installs the dialect's
+/// ``HeartbeatHandler`` in the same event-loop tick the connection becomes ready, so no frame from
+/// the peer is missed.
 public enum HeartbeatConnector {
     /// Connects and starts heartbeating.
     ///
@@ -104,6 +105,18 @@ public enum HeartbeatConnector {
         onEvent: @escaping @Sendable (HeartbeatEvent) -> Void
     ) async throws -> HeartbeatConnection {
         let target = options.target
+        if target.dialect == .mqtt {
+            do {
+                try options.mqtt.validate()
+            } catch {
+                throw ConnectError(
+                    code: .ioError,
+                    phase: .upgrade,
+                    address: target.authority,
+                    message: error.description
+                )
+            }
+        }
         let started = NIODeadline.now()
         let deadline = started + options.connectTimeout
 
@@ -181,7 +194,7 @@ public enum HeartbeatConnector {
 
     // MARK: Pipeline
 
-    private static func configure(
+    static func configure(
         channel: any Channel,
         options: HeartbeatConnectionOptions,
         schedule: HeartbeatSchedule,
@@ -209,7 +222,7 @@ public enum HeartbeatConnector {
 
         switch target.dialect {
         case .tcp:
-            progress.onTransportReady = { channel in
+            progress.onTransportReady = { channel, _ in
                 let sync = channel.pipeline.syncOperations
                 try sync.addHandler(
                     ByteToMessageHandler(
@@ -218,13 +231,28 @@ public enum HeartbeatConnector {
                 )
                 let codec = StreamHeartbeatCodec(send: options.stream.send, expect: options.stream.expect)
                 try sync.addHandler(HeartbeatHandler(codec: codec, schedule: schedule, onEvent: onEvent))
+                return .ready
             }
-        case .redis, .mqtt:
-            throw ConnectProgressError(
-                code: .ioError,
-                phase: .upgrade,
-                message: "\(target.dialect.rawValue) is not supported yet"
-            )
+        case .redis:
+            progress.onTransportReady = { channel, progress in
+                try Self.addRedisHandlers(
+                    channel: channel,
+                    options: options,
+                    schedule: schedule,
+                    progress: progress,
+                    onEvent: onEvent
+                )
+            }
+        case .mqtt:
+            progress.onTransportReady = { channel, progress in
+                try Self.addMQTTHandlers(
+                    channel: channel,
+                    options: options,
+                    schedule: schedule,
+                    progress: progress,
+                    onEvent: onEvent
+                )
+            }
         case .websocket:
             let requestHandler = WebSocketUpgradeRequestHandler(
                 target: target,
@@ -243,9 +271,21 @@ public enum HeartbeatConnector {
                 do {
                     // The request handler reads HTTP parts; frames must not reach it.
                     sync.removeHandler(requestHandler, promise: nil)
-                    try sync.addHandler(
-                        HeartbeatHandler(codec: WebSocketPingCodec(), schedule: schedule, onEvent: onEvent)
-                    )
+                    switch options.websocket.mode {
+                    case .ping:
+                        try sync.addHandler(
+                            HeartbeatHandler(codec: WebSocketPingCodec(), schedule: schedule, onEvent: onEvent)
+                        )
+                    case .message(let send, let expect):
+                        try sync.addHandler(WebSocketMessageAggregator(maxMessageBytes: options.maxFrameBytes))
+                        try sync.addHandler(
+                            HeartbeatHandler(
+                                codec: WebSocketMessageCodec(send: send, expect: expect),
+                                schedule: schedule,
+                                onEvent: onEvent
+                            )
+                        )
+                    }
                     progress.upgraded()
                 } catch {
                     progress.failed(error)

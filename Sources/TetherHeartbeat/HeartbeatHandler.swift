@@ -251,7 +251,7 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
         switch error {
         case let error as NIOWebSocketError:
             return .protocolError("\(error)")
-        case let error as HeartbeatFramingError:
+        case let error as any HeartbeatProtocolViolation:
             return .protocolError(error.description)
         case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
             return .reset

@@ -4,7 +4,12 @@ public import NIOCore
 public enum HeartbeatMatching: Sendable {
     /// The answer names its heartbeat (a WebSocket pong echoes the ping's payload).
     case bySequence
-    /// The answer names nothing; the peer answers in order on an ordered stream (TCP, RESP, MQTT),
+    /// The answer names its heartbeat and answers only that one: older heartbeats still in flight
+    /// are not coalesced but missed at their timeout. For peers that reply to every request once
+    /// and in order, where a reply can be a failure (a Redis error reply): the codec numbers the
+    /// replies and names only the successful ones.
+    case bySequenceExact
+    /// The answer names nothing; the peer answers in order on an ordered stream (TCP, MQTT),
     /// so the n-th answer belongs to the n-th heartbeat.
     case inOrder
 }
@@ -86,12 +91,17 @@ public struct HeartbeatStateMachine: Sendable {
             self.answerArrived()
             return .answered(sequence: answered.sequence, rtt: now - answered.sentAt, coalesced: [])
 
-        case .bySequence:
+        case .bySequence, .bySequenceExact:
             guard let sequence else { return .unmatched }
             if let index = self.inFlight.firstIndex(where: { $0.sequence == sequence }) {
                 let answered = self.inFlight[index]
-                let coalesced = self.inFlight[..<index].map(\.sequence)
-                self.inFlight.removeFirst(index + 1)
+                var coalesced: [UInt64] = []
+                if self.matching == .bySequence {
+                    coalesced = self.inFlight[..<index].map(\.sequence)
+                    self.inFlight.removeFirst(index + 1)
+                } else {
+                    self.inFlight.remove(at: index)
+                }
                 self.answerArrived()
                 return .answered(sequence: sequence, rtt: now - answered.sentAt, coalesced: coalesced)
             }

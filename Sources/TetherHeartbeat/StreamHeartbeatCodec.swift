@@ -30,20 +30,13 @@ public struct StreamHeartbeatCodec: HeartbeatCodec {
     public typealias OutboundFrame = ByteBuffer
 
     private let send: [UInt8]
-    private let expectation: HeartbeatExpectation
-    // Regex is not Sendable; it is compiled here, on the connection's event loop.
-    private let regex: Regex<AnyRegexOutput>?
+    private let matcher: HeartbeatAnswerMatcher
 
     public var matching: HeartbeatMatching { .inOrder }
 
     public init(send: [UInt8], expect: HeartbeatExpectation) {
         self.send = send
-        self.expectation = expect
-        if case .regex(let pattern) = expect {
-            self.regex = try? Regex(pattern)
-        } else {
-            self.regex = nil
-        }
+        self.matcher = HeartbeatAnswerMatcher(expect)
     }
 
     public func makeHeartbeat(sequence: UInt64, sentAt: NIODeadline, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -55,14 +48,7 @@ public struct StreamHeartbeatCodec: HeartbeatCodec {
     }
 
     func matches(_ frame: ByteBuffer) -> Bool {
-        switch self.expectation {
-        case .bytes(let expected):
-            return expected.isEmpty || frame.readableBytesView.firstRange(of: expected) != nil
-        case .regex:
-            guard let regex = self.regex else { return false }
-            let text = String(decoding: frame.readableBytesView, as: UTF8.self)
-            return (try? regex.firstMatch(in: text)) != nil
-        }
+        self.matcher.matches(frame)
     }
 
     public func makeClose(code: UInt16, allocator: ByteBufferAllocator) -> ByteBuffer? { nil }

@@ -39,6 +39,15 @@ public struct WebSocketPingCodec: HeartbeatCodec {
                 return .answer(sequence: nil)
             }
             return .answer(sequence: sequence)
+        default:
+            return Self.controlEvent(frame)
+        }
+    }
+
+    /// What the peer's pings and close frames mean in every WebSocket mode: a ping is answered, a
+    /// close is reported; anything else is ignored.
+    static func controlEvent(_ frame: WebSocketFrame) -> HeartbeatCodecEvent<WebSocketFrame> {
+        switch frame.opcode {
         case .ping:
             // A pong must carry the ping's application data (§5.5.3) and, from a client, be masked (§5.3).
             return .reply(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NIOCore
 import TetherHeartbeat
 import TetherProbe
@@ -10,15 +11,19 @@ struct ProbeCommand: AsyncParsableCommand {
         abstract: "Open one connection, heartbeat on it and report every round trip, like ping.",
         discussion: """
             URL schemes: ws:// and wss:// (RFC 6455 ping frames, each pong matched to its ping by \
-            payload), tcp:// and tls:// (send bytes, expect an answer; by default 'PING\\n' and a \
-            line containing 'PONG', which 'tether echo' answers).
+            payload; with --ws-message, a text message answered by the first message matching \
+            --expect), tcp:// and tls:// (send bytes, expect an answer; by default 'PING\\n' and a \
+            line containing 'PONG', which 'tether echo' answers), redis:// and rediss:// (RESP PING \
+            answered by +PONG, after AUTH with --password-file; default port 6379), mqtt:// and \
+            mqtts:// (MQTT 3.1.1 CONNECT, then PINGREQ answered by PINGRESP; default ports 1883 and \
+            8883).
 
             Exit codes: 0 healthy; 1 not healthy (connection failed, loss above --max-loss, average \
             RTT above --crit-rtt); 2 bad usage. With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
             """
     )
 
-    @Argument(help: "Target URL: ws://, wss://, tcp:// or tls://.")
+    @Argument(help: "Target URL: ws://, wss://, tcp://, tls://, redis://, rediss://, mqtt:// or mqtts://.")
     var url: String
 
     @Option(name: [.customShort("c"), .long], help: "Heartbeats to send; 0 runs until interrupted.")
@@ -57,11 +62,44 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "tcp/tls: bytes to send; escapes \\n \\r \\t \\0 \\\\ \\xHH.")
     var send = "PING\\n"
 
-    @Option(name: .long, help: "tcp/tls: bytes an answer must contain (escapes allowed).")
-    var expect = "PONG"
+    @Option(
+        name: .long,
+        help: """
+            tcp/tls and ws --ws-message: bytes an answer must contain (escapes allowed). Default: 'PONG' \
+            for tcp/tls, any message for --ws-message.
+            """
+    )
+    var expect: String?
 
-    @Flag(name: .long, help: "tcp/tls: --expect is a regular expression.")
+    @Flag(name: .long, help: "tcp/tls and ws --ws-message: --expect is a regular expression.")
     var expectRegex = false
+
+    @Option(
+        name: .long,
+        help: """
+            ws/wss: heartbeat with this text message instead of ping frames; {{seq}} becomes the \
+            sequence number. The answer is the first message matching --expect, in order.
+            """
+    )
+    var wsMessage: String?
+
+    @Option(name: .long, help: "redis/mqtt: user name (Redis ACL user, MQTT user name).")
+    var username: String?
+
+    @Option(
+        name: .long,
+        help: "redis/mqtt: file holding the password (a trailing newline is dropped); redis sends AUTH."
+    )
+    var passwordFile: String?
+
+    @Option(name: .long, help: "mqtt: client identifier (default: tether-probe-<pid>).")
+    var clientId: String?
+
+    @Option(
+        name: .long,
+        help: "mqtt: keep alive announced in CONNECT, in seconds; 0 is off (default: 60, or 2 × --interval if longer)."
+    )
+    var keepAlive: Int?
 
     @Option(name: .long, help: "tcp/tls: answer framing: line, fixed:N or delimiter:BYTES.")
     var framing = "line"
@@ -122,12 +160,34 @@ struct ProbeCommand: AsyncParsableCommand {
         let expect: HeartbeatExpectation
         do {
             send = try ByteEscapes.unescape(self.send)
+            let defaultExpect = self.wsMessage == nil ? "PONG" : ""
+            let text = self.expect ?? defaultExpect
             expect =
                 self.expectRegex
-                ? try HeartbeatExpectation.validate(regex: self.expect) : .bytes(try ByteEscapes.unescape(self.expect))
+                ? try HeartbeatExpectation.validate(regex: text) : .bytes(try ByteEscapes.unescape(text))
         } catch {
             throw ValidationError("\(error)")
         }
+        try self.checkDialectOptions(for: target.dialect)
+        let password = try self.passwordFile.map(Self.readPassword(file:))
+        var mqtt = MQTTOptions(
+            clientID: self.clientId ?? "tether-probe-\(ProcessInfo.processInfo.processIdentifier)",
+            username: self.username,
+            password: password,
+            keepAlive: self.mqttKeepAlive
+        )
+        if target.dialect == .mqtt {
+            do {
+                try mqtt.validate()
+            } catch {
+                throw ValidationError("\(error.description) (--client-id, --username, --password-file)")
+            }
+        } else {
+            mqtt = MQTTOptions()
+        }
+        let redis =
+            target.dialect == .redis ? RedisOptions(username: self.username, password: password) : RedisOptions()
+        let websocket = WebSocketOptions(mode: self.wsMessage.map { .message(send: $0, expect: expect) } ?? .ping)
         let connection = HeartbeatConnectionOptions(
             target: target,
             tls: TLSOptions(
@@ -141,7 +201,10 @@ struct ProbeCommand: AsyncParsableCommand {
             subprotocol: self.subprotocol,
             connectTimeout: (self.connectTimeout ?? self.timeout).amount,
             maxFrameBytes: self.maxFrameBytes,
-            stream: .init(send: send, expect: expect, framing: framing)
+            stream: .init(send: send, expect: expect, framing: framing),
+            websocket: websocket,
+            redis: redis,
+            mqtt: mqtt
         )
         return ProbeOptions(
             connection: connection,
@@ -154,6 +217,56 @@ struct ProbeCommand: AsyncParsableCommand {
                 maxLossPercent: self.maxLoss
             )
         )
+    }
+
+    /// Options that belong to another dialect are usage errors rather than silently ignored.
+    private func checkDialectOptions(for dialect: HeartbeatTarget.Dialect) throws {
+        if self.wsMessage != nil, dialect != .websocket {
+            throw ValidationError("--ws-message is for ws:// and wss:// targets")
+        }
+        if dialect != .redis && dialect != .mqtt {
+            if self.username != nil { throw ValidationError("--username is for redis:// and mqtt:// targets") }
+            if self.passwordFile != nil {
+                throw ValidationError("--password-file is for redis:// and mqtt:// targets")
+            }
+        }
+        if dialect != .mqtt {
+            if self.clientId != nil { throw ValidationError("--client-id is for mqtt:// targets") }
+            if self.keepAlive != nil { throw ValidationError("--keep-alive is for mqtt:// targets") }
+        }
+        if dialect == .redis, self.username != nil, self.passwordFile == nil {
+            throw ValidationError("--username needs --password-file: Redis AUTH takes both")
+        }
+        if dialect == .mqtt, self.passwordFile != nil, self.username == nil {
+            throw ValidationError("--password-file needs --username: MQTT 3.1.1 sends a password only with a user name")
+        }
+        if let keepAlive {
+            guard (0...Int(UInt16.max)).contains(keepAlive) else {
+                throw ValidationError("--keep-alive is in seconds, 0 to 65535")
+            }
+            // The broker drops a client silent for 1.5 × keep alive; a PINGREQ every interval must beat that.
+            if keepAlive > 0, TimeAmount.seconds(Int64(keepAlive)) < self.interval.amount {
+                throw ValidationError("--keep-alive must be 0 (off) or at least --interval")
+            }
+        }
+    }
+
+    /// `--keep-alive`, else 60 s, or twice the interval when that is longer.
+    private var mqttKeepAlive: UInt16 {
+        if let keepAlive { return UInt16(clamping: keepAlive) }
+        let twice = (self.interval.amount.nanoseconds * 2 + 999_999_999) / 1_000_000_000
+        return UInt16(clamping: max(60, twice))
+    }
+
+    /// The secret in `--password-file`, without its trailing newline.
+    private static func readPassword(file path: String) throws -> Secret {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--password-file \(path) cannot be read")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        // "\r\n" is one Character in Swift, and a newline like "\n".
+        while text.last?.isNewline == true { text.removeLast() }
+        return Secret(text)
     }
 
     func run() async throws {

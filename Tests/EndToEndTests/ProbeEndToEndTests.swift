@@ -377,7 +377,7 @@ struct ProbeEndToEndTests {
 
 /// A healthy text run: exit 0, `PROBE <url>` first, one `seq=N rtt=` line per heartbeat, the
 /// statistics line with nothing missed, and (WebSocket) `closed: 1000`.
-private func expectHealthyText(
+func expectHealthyText(
     _ run: ProbeRun,
     count: Int,
     url: String,
@@ -412,7 +412,7 @@ private func expectHealthyText(
 
 /// A connect failure: exit 1, one stderr line `tether probe: …` naming `cause` (case-insensitive),
 /// statistics still printed with every planned heartbeat missed.
-private func expectConnectFailure(
+func expectConnectFailure(
     _ run: ProbeRun,
     count: Int,
     mentioning cause: String,
@@ -432,7 +432,7 @@ private func expectConnectFailure(
 }
 
 /// A stalled peer: exit 1, `0 answered`, `count missed`, and the run ended within `limit`.
-private func expectAllMissed(
+func expectAllMissed(
     _ run: ProbeRun,
     count: Int,
     within limit: Duration,

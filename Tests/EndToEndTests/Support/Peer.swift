@@ -86,6 +86,10 @@ final class Peer {
     }
 
     var pid: Int32 { child.pid }
+
+    /// What the peer printed so far (mosquitto logs to stderr).
+    var stdout: String { child.stdout }
+    var stderr: String { child.stderr }
     var isRunning: Bool { child.isRunning }
 
     /// SIGSTOP: the process stalls while the kernel still completes TCP handshakes on its port
