@@ -164,9 +164,15 @@ let package = Package(
             name: "TetherAgentTests",
             dependencies: [
                 "TetherAgent",
+                "TetherConfig",
+                "TetherEcho",
                 "TetherHeartbeat",
                 "TetherMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
