@@ -8,7 +8,7 @@ struct Tether: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "tether",
-        abstract: "Long-lived heartbeat connections, measured: WebSocket, TCP and TLS.",
+        abstract: "Long-lived heartbeat connections, measured: WebSocket, TCP, TLS, Redis and MQTT.",
         discussion: "See README.md for every command, option and exit code.",
         version: Tether.version,
         subcommands: [RunCommand.self, ProbeCommand.self, EchoCommand.self, CheckCommand.self]
