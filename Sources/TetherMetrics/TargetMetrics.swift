@@ -47,6 +47,9 @@ public final class TargetMetrics: Sendable {
     public func record(_ event: HeartbeatEvent, now: Double? = nil) {
         let now = now ?? Date().timeIntervalSince1970
         self.values.withLockedValue { values in
+            // The first heartbeat goes out in the tick the connection becomes ready, possibly
+            // before the supervisor hears of it: a heartbeat event itself means connected.
+            if values.state == .connecting { values.state = .connected }
             switch event {
             case .sent:
                 values.sent += 1
@@ -57,12 +60,12 @@ public final class TargetMetrics: Sendable {
                 values.lastRTT = seconds
                 values.lastAnswer = now
                 values.consecutiveMissed = 0
-                values.up = values.state == .connected
+                values.up = true
             case .coalesced:
                 values.answered += 1
                 values.lastAnswer = now
                 values.consecutiveMissed = 0
-                values.up = values.state == .connected
+                values.up = true
             case .missed(_, let consecutive):
                 values.missed += 1
                 values.consecutiveMissed = consecutive
@@ -93,7 +96,7 @@ public final class TargetMetrics: Sendable {
     /// A connection is established and heartbeating.
     public func connected(phases: ConnectPhases, now: Double, certificateExpiry: Double?) {
         self.values.withLockedValue { values in
-            values.state = .connected
+            if values.state != .closing { values.state = .connected }
             values.connects["success", default: 0] += 1
             values.phases = phases
             values.established = now
