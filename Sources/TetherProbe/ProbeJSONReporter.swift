@@ -1,6 +1,6 @@
 import Foundation
-public import NIOCore
-public import TetherHeartbeat
+import NIOCore
+import TetherHeartbeat
 
 /// Prints one JSON document when the probe is finished. Durations are in seconds, as Prometheus
 /// uses base units; a field that does not apply is `null`, never absent.
@@ -10,10 +10,6 @@ public struct ProbeJSONReporter: ProbeReporter {
     public init(write: @escaping (String) -> Void) {
         self.write = write
     }
-
-    public func started(_ options: ProbeOptions) {}
-    public func connected(address: String, phases: ConnectPhases) {}
-    public func heartbeat(_ heartbeat: ProbeHeartbeat, timeout: TimeAmount) {}
 
     public func finished(_ result: ProbeResult) {
         let encoder = JSONEncoder()

@@ -1,6 +1,6 @@
 import Foundation
-public import NIOCore
-public import TetherHeartbeat
+import NIOCore
+import TetherHeartbeat
 
 /// Prints one line in the Nagios plugin format, with performance data:
 /// `TETHER OK - ws://…: 5/5 answered, 0.0% loss, rtt avg 0.140 ms | rtt=0.000140s;0.01;0.05;0 loss=0.0%;;0;0;100`
@@ -10,10 +10,6 @@ public struct ProbeNagiosReporter: ProbeReporter {
     public init(write: @escaping (String) -> Void) {
         self.write = write
     }
-
-    public func started(_ options: ProbeOptions) {}
-    public func connected(address: String, phases: ConnectPhases) {}
-    public func heartbeat(_ heartbeat: ProbeHeartbeat, timeout: TimeAmount) {}
 
     public func finished(_ result: ProbeResult) {
         let thresholds = result.thresholds

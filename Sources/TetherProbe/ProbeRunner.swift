@@ -12,6 +12,13 @@ public protocol ProbeReporter {
     mutating func finished(_ result: ProbeResult)
 }
 
+extension ProbeReporter {
+    /// Reporters that print only the outcome (JSON, Nagios) ignore the progress.
+    public func started(_ options: ProbeOptions) {}
+    public func connected(address: String, phases: ConnectPhases) {}
+    public func heartbeat(_ heartbeat: ProbeHeartbeat, timeout: TimeAmount) {}
+}
+
 /// Ends a running probe early (Ctrl-C) with a close handshake, so its statistics are complete.
 ///
 /// Task cancellation is not used for this: it would end the event stream before the close
