@@ -4,8 +4,12 @@
 Answers pings (the library does that itself), echoes every message, prints `ready` on stdout once
 it listens. Its own keepalive pings stay off unless --ping-interval is given.
 
+With --log-close FILE it appends one line per connection to FILE once that connection is closed:
+the close code the client sent (1006 when the connection ended without a close frame), a space and
+the request path.
+
 Usage: ws_server.py --port P [--host H] [--tls-cert F --tls-key F] [--close-after-connect CODE]
-                    [--ping-interval S] [--reject-status CODE]
+                    [--ping-interval S] [--reject-status CODE] [--log-close FILE]
 """
 
 import argparse
@@ -35,6 +39,8 @@ def parse_args() -> argparse.Namespace:
                    help="send our own pings every S seconds (and close with 1011 if unanswered for S seconds)")
     p.add_argument("--reject-status", type=int, metavar="CODE",
                    help="answer every upgrade request with this HTTP status instead of upgrading")
+    p.add_argument("--log-close", metavar="FILE",
+                   help="append the close code each client sent (1006: none) and the path to FILE")
     args = p.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
@@ -45,14 +51,25 @@ async def main() -> None:
     args = parse_args()
 
     async def handler(websocket, path=None):
-        if args.close_after_connect is not None:
-            await websocket.close(code=args.close_after_connect, reason="closing as asked")
-            return
         try:
-            async for message in websocket:
-                await websocket.send(message)
-        except websockets.ConnectionClosed:
-            pass
+            if args.close_after_connect is not None:
+                await websocket.close(code=args.close_after_connect, reason="closing as asked")
+                return
+            try:
+                async for message in websocket:
+                    await websocket.send(message)
+            except websockets.ConnectionClosed:
+                pass
+        finally:
+            if args.log_close:
+                await log_close(websocket, path)
+
+    async def log_close(websocket, path):
+        # close_code is None until the closing handshake and the TCP close are both done.
+        await websocket.wait_closed()
+        code = websocket.close_code if websocket.close_code is not None else 1006
+        with open(args.log_close, "a", encoding="utf-8") as log:
+            log.write(f"{code} {path if path is not None else websocket.path}\n")
 
     async def process_request(path, request_headers):
         if args.reject_status is None:

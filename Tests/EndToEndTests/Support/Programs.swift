@@ -5,7 +5,8 @@ import Synchronization
 /// skip: `.ci/run` installs all of them from Debian's packages.
 enum Programs {
     static let installHint =
-        "install the peers with `apt-get install python3-websockets nginx-light openssl redis-server mosquitto` "
+        "install the peers with `apt-get install python3-websockets nginx-light openssl redis-server mosquitto "
+        + "prometheus` "
         + "(what .ci/run does)"
 
     /// Debian's interpreter, which sees Debian's python3-websockets (a pyenv `python3` first in
