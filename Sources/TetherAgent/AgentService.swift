@@ -51,7 +51,7 @@ public struct AgentService: Service {
         // On graceful shutdown the task group is cancelled: supervisors asleep in a backoff or
         // waiting for a connect permit wake at once, connected ones finish their close handshake
         // (EventLoopFuture waits are not cut short by cancellation).
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
                     for supervisor in supervisors {

@@ -69,13 +69,12 @@ final class TargetSupervisor: Sendable {
         while !self.isStopping && !Task.isCancelled {
             let answered = await self.connectOnce()
             if self.isStopping || Task.isCancelled { break }
-            failures = answered ? 1 : failures + 1
+            // A connection that had an answered heartbeat starts the count over; the wait after
+            // losing it is bounded by `initial`, like the wait after a first failure.
+            failures = answered ? 0 : failures + 1
             let delay = self.backoff.delay(failures: failures, using: &generator)
-            self.metrics.backingOff(delay: delay, failures: answered ? 0 : failures)
-            self.logger.info(
-                "reconnecting",
-                metadata: ["in": "\(Self.seconds(delay))", "failures": "\(answered ? 0 : failures)"]
-            )
+            self.metrics.backingOff(delay: delay, failures: failures)
+            self.logger.info("reconnecting", metadata: ["in": "\(Self.seconds(delay))", "failures": "\(failures)"])
             try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
         }
         self.metrics.setState(.idle)

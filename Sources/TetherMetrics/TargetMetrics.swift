@@ -60,11 +60,13 @@ public final class TargetMetrics: Sendable {
                 values.lastRTT = seconds
                 values.lastAnswer = now
                 values.consecutiveMissed = 0
+                values.consecutiveFailures = 0
                 values.up = true
             case .coalesced:
                 values.answered += 1
                 values.lastAnswer = now
                 values.consecutiveMissed = 0
+                values.consecutiveFailures = 0
                 values.up = true
             case .missed(_, let consecutive):
                 values.missed += 1
@@ -123,11 +125,6 @@ public final class TargetMetrics: Sendable {
             values.consecutiveFailures = failures
             values.up = false
         }
-    }
-
-    /// Heartbeats were answered on the current connection, so the backoff starts over.
-    public func resetFailures() {
-        self.values.withLockedValue { $0.consecutiveFailures = 0 }
     }
 }
 
