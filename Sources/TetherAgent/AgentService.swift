@@ -41,31 +41,24 @@ public struct AgentService: Service {
                 metrics: cell,
                 limiter: limiter,
                 backoff: backoff,
-                group: self.group,
+                loop: self.group.next(),
                 logger: self.logger
             )
         }
         self.registry.markReady()
         self.logger.notice("agent started", metadata: ["targets": "\(targets.count)"])
-
-        // On graceful shutdown the task group is cancelled: supervisors asleep in a backoff or
-        // waiting for a connect permit wake at once, connected ones finish their close handshake
-        // (EventLoopFuture waits are not cut short by cancellation).
-        await cancelWhenGracefulShutdown {
-            await withTaskCancellationHandler {
-                await withDiscardingTaskGroup { group in
-                    for supervisor in supervisors {
-                        // First connects are spread over one interval, so a restart never storms the services.
-                        let interval = supervisor.target.schedule.interval.nanoseconds
-                        let delay = TimeAmount.nanoseconds(interval > 0 ? Int64.random(in: 0..<interval) : 0)
-                        group.addTask { await supervisor.run(initialDelay: delay) }
-                    }
-                }
-            } onCancel: {
-                self.logger.notice("closing every connection")
-                for supervisor in supervisors { supervisor.stop() }
-            }
+        for supervisor in supervisors {
+            // First connects are spread over one interval, so a restart never storms the services.
+            let interval = supervisor.target.schedule.interval.nanoseconds
+            supervisor.start(initialDelay: .nanoseconds(interval > 0 ? Int64.random(in: 0..<interval) : 0))
         }
+
+        // Run until the service group shuts down (or this task is cancelled), then close every
+        // connection with a close handshake and wait for them.
+        try? await gracefulShutdown()
+        self.logger.notice("closing every connection")
+        for supervisor in supervisors { supervisor.stop() }
+        for supervisor in supervisors { try? await supervisor.finished.futureResult.get() }
         self.logger.notice("agent stopped")
     }
 }

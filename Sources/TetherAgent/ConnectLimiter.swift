@@ -1,14 +1,14 @@
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// At most `limit` connection attempts at once (`max_concurrent_connects`), so a restart of an agent
 /// with thousands of targets never storms the services. Waiters are served in order.
+///
+/// Callback-based rather than `async`: a waiting target holds a closure, not a suspended task.
 final class ConnectLimiter: Sendable {
     private struct State {
         var available: Int
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
-        /// Waiters cancelled before they could queue.
-        var cancelled: Set<UInt64> = []
-        var nextID: UInt64 = 0
+        var waiters: [(loop: any EventLoop, granted: @Sendable () -> Void)] = []
     }
     private let state: NIOLockedValueBox<State>
 
@@ -17,45 +17,29 @@ final class ConnectLimiter: Sendable {
         self.state = NIOLockedValueBox(State(available: limit))
     }
 
-    /// Waits for a permit. Returns false, without a permit, when the task is cancelled meanwhile.
-    func acquire() async -> Bool {
-        let id = self.state.withLockedValue { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let answer = self.state.withLockedValue { state -> Bool? in
-                    if state.cancelled.remove(id) != nil { return false }
-                    if state.available > 0 {
-                        state.available -= 1
-                        return true
-                    }
-                    state.waiters.append((id, continuation))
-                    return nil
-                }
-                if let answer { continuation.resume(returning: answer) }
+    /// Calls `granted` on `loop` once a permit is free; the caller must `release()` it.
+    func acquire(on loop: any EventLoop, _ granted: @escaping @Sendable () -> Void) {
+        let now = self.state.withLockedValue { state -> Bool in
+            if state.available > 0 {
+                state.available -= 1
+                return true
             }
-        } onCancel: {
-            let waiter = self.state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
-                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
-                    return state.waiters.remove(at: index).continuation
-                }
-                state.cancelled.insert(id)
-                return nil
-            }
-            waiter?.resume(returning: false)
+            state.waiters.append((loop, granted))
+            return false
         }
+        if now { granted() }
     }
 
     func release() {
-        let next = self.state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
+        let next = self.state.withLockedValue { state -> (loop: any EventLoop, granted: @Sendable () -> Void)? in
             if state.waiters.isEmpty {
                 state.available += 1
                 return nil
             }
-            return state.waiters.removeFirst().continuation
+            return state.waiters.removeFirst()
         }
-        next?.resume(returning: true)
+        // Hand over on the waiter's loop, never on this stack: a chain of grants and releases must
+        // not recurse.
+        if let next { next.loop.execute(next.granted) }
     }
 }

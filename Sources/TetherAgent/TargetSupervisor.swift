@@ -10,21 +10,30 @@ import TetherMetrics
 /// Keeps one target's connection alive for the agent's lifetime: connect, heartbeat until the
 /// connection ends, back off, connect again (DESIGN §2 lifecycle).
 ///
-/// Events from the heartbeat handler are recorded into the target's ``TargetMetrics`` on the event
-/// loop as they happen; logs get one line per state change, never one per heartbeat.
+/// Driven by callbacks on one event loop, not by a task: 10,000 suspended tasks would cost more
+/// memory than the connections themselves. Events from the heartbeat handler are recorded into the
+/// target's ``TargetMetrics`` as they happen; logs get one line per state change, never one per
+/// heartbeat.
 final class TargetSupervisor: Sendable {
     let target: TargetConfiguration
     private let metrics: TargetMetrics
     private let limiter: ConnectLimiter
     private let backoff: ReconnectBackoff
-    private let group: any EventLoopGroup
+    private let loop: any EventLoop
     private let logger: Logger
     private let tlsContext: NIOSSLContext?
     private let tlsError: String?
+    /// Succeeds once the supervisor has stopped and its connection is closed.
+    let finished: EventLoopPromise<Void>
 
     private struct State {
+        var failures = 0
         var channel: (any Channel)?
+        var sleeping: Scheduled<Void>?
+        /// Between a permit being asked for and the connect completing.
+        var attempting = false
         var stopping = false
+        var finished = false
     }
     private let state = NIOLockedValueBox(State())
 
@@ -33,14 +42,15 @@ final class TargetSupervisor: Sendable {
         metrics: TargetMetrics,
         limiter: ConnectLimiter,
         backoff: ReconnectBackoff,
-        group: any EventLoopGroup,
+        loop: any EventLoop,
         logger: Logger
     ) {
         self.target = target
         self.metrics = metrics
         self.limiter = limiter
         self.backoff = backoff
-        self.group = group
+        self.loop = loop
+        self.finished = loop.makePromise()
         var logger = logger
         logger[metadataKey: "target"] = "\(target.name)"
         self.logger = logger
@@ -58,69 +68,108 @@ final class TargetSupervisor: Sendable {
         }
     }
 
-    /// Runs until the task is cancelled after ``stop()``.
-    /// - Parameter initialDelay: spreads the first connects of many targets over one interval.
-    func run(initialDelay: TimeAmount) async {
-        var generator = SystemRandomNumberGenerator()
-        if initialDelay > .zero {
-            try? await Task.sleep(nanoseconds: UInt64(initialDelay.nanoseconds))
-        }
-        var failures = 0
-        while !self.isStopping && !Task.isCancelled {
-            let answered = await self.connectOnce()
-            if self.isStopping || Task.isCancelled { break }
-            // A connection that had an answered heartbeat starts the count over; the wait after
-            // losing it is bounded by `initial`, like the wait after a first failure.
-            failures = answered ? 0 : failures + 1
-            let delay = self.backoff.delay(failures: failures, using: &generator)
-            self.metrics.backingOff(delay: delay, failures: failures)
-            self.logger.info("reconnecting", metadata: ["in": "\(Self.seconds(delay))", "failures": "\(failures)"])
-            try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
-        }
-        self.metrics.setState(.idle)
+    /// Starts the lifecycle after `initialDelay`, which spreads the first connects of many targets.
+    func start(initialDelay: TimeAmount) {
+        self.sleep(initialDelay)
     }
 
-    private var isStopping: Bool { self.state.withLockedValue { $0.stopping } }
+    /// Stops reconnecting and closes the current connection with 1001 (going away); ``finished``
+    /// succeeds once it is closed.
+    func stop() {
+        let (channel, sleeping, idle) = self.state.withLockedValue { state in
+            state.stopping = true
+            let sleeping = state.sleeping
+            state.sleeping = nil
+            return (state.channel, sleeping, state.channel == nil && !state.attempting)
+        }
+        sleeping?.cancel()
+        if let channel {
+            channel.triggerUserOutboundEvent(HeartbeatCloseRequest(code: WebSocketCloseCode.goingAway), promise: nil)
+        }
+        if idle { self.finish() }
+    }
 
-    /// One connection, from dial to close. Returns whether any heartbeat was answered on it, which
-    /// restarts the backoff from the beginning.
-    private func connectOnce() async -> Bool {
+    private func finish() {
+        let first = self.state.withLockedValue { state in
+            defer { state.finished = true }
+            return !state.finished
+        }
+        guard first else { return }
+        self.metrics.setState(.idle)
+        self.finished.succeed()
+    }
+
+    private func sleep(_ delay: TimeAmount) {
+        let task = self.loop.scheduleTask(in: delay) { self.attempt() }
+        let stopping = self.state.withLockedValue { state in
+            state.sleeping = task
+            return state.stopping
+        }
+        if stopping { task.cancel() }
+    }
+
+    // MARK: One connection
+
+    private func attempt() {
+        let go = self.state.withLockedValue { state -> Bool in
+            state.sleeping = nil
+            guard !state.stopping else { return false }
+            state.attempting = true
+            return true
+        }
+        guard go else { return }
         self.metrics.setState(.connecting)
         if let tlsError {
             self.metrics.connectFailed(result: ConnectError.Code.tlsFailure.description, message: tlsError)
             self.logger.error("cannot connect", metadata: ["error": "\(tlsError)"])
-            return false
+            self.retry(answered: false)
+            return
         }
-        guard await self.limiter.acquire() else { return false }
-        let closed = self.group.any().makePromise(of: DisconnectReason.self)
-        let answeredOnce = NIOLockedValueBox(false)
-        let connection: HeartbeatConnection
-        do {
-            connection = try await HeartbeatConnector.connect(
-                options: self.target.connection,
-                schedule: self.target.schedule,
-                tlsContext: self.tlsContext,
-                group: self.group,
-                onEvent: { [metrics, logger] event in
-                    metrics.record(event)
-                    Self.log(event, logger: logger, answeredOnce: answeredOnce)
-                    if case .closed(let reason) = event { closed.succeed(reason) }
-                }
-            )
-        } catch {
-            self.limiter.release()
-            closed.succeed(.error("not connected"))
-            let failure = error as? ConnectError
-            self.metrics.connectFailed(
-                result: failure?.code.description ?? "error",
-                message: failure?.description ?? "\(error)"
-            )
-            self.logger.warning("connect failed", metadata: ["error": "\(failure?.description ?? "\(error)")"])
-            return false
-        }
-        self.limiter.release()
+        self.limiter.acquire(on: self.loop) { self.connect() }
+    }
 
-        let expiry = try? await connection.channel.nioSSL_peerCertificate().get()?.notValidAfter
+    private func connect() {
+        if self.state.withLockedValue({ $0.stopping }) {
+            self.limiter.release()
+            self.retry(answered: false)
+            return
+        }
+        let closed = self.loop.makePromise(of: DisconnectReason.self)
+        let answered = NIOLockedValueBox(false)
+        let (metrics, logger) = (self.metrics, self.logger)
+        HeartbeatConnector.connect(
+            options: self.target.connection,
+            schedule: self.target.schedule,
+            tlsContext: self.tlsContext,
+            eventLoop: self.loop,
+            onEvent: { event in
+                metrics.record(event)
+                Self.log(event, logger: logger, answered: answered)
+                if case .closed(let reason) = event { closed.succeed(reason) }
+            }
+        ).whenComplete { result in
+            self.limiter.release()
+            switch result {
+            case .failure(let error):
+                closed.succeed(.error("not connected"))
+                let failure = error as? ConnectError
+                let message = failure?.description ?? "\(error)"
+                self.metrics.connectFailed(result: failure?.code.description ?? "error", message: message)
+                self.logger.warning("connect failed", metadata: ["error": "\(message)"])
+                self.retry(answered: false)
+            case .success(let connection):
+                self.connected(connection, closed: closed.futureResult, answered: answered)
+            }
+        }
+    }
+
+    private func connected(
+        _ connection: HeartbeatConnection,
+        closed: EventLoopFuture<DisconnectReason>,
+        answered: NIOLockedValueBox<Bool>
+    ) {
+        let expiry = (try? connection.channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self))?
+            .peerCertificate?.notValidAfter
         self.metrics.connected(
             phases: connection.phases,
             now: Date().timeIntervalSince1970,
@@ -133,25 +182,42 @@ final class TargetSupervisor: Sendable {
                 "connect": "\(Self.seconds(connection.phases.total))",
             ]
         )
-        let stopNow = self.state.withLockedValue { state -> Bool in
+        let stopping = self.state.withLockedValue { state in
             state.channel = connection.channel
+            state.attempting = false
             return state.stopping
         }
-        if stopNow { Self.requestClose(connection.channel) }
-
-        let reason = (try? await closed.futureResult.get()) ?? .eof
-        self.state.withLockedValue { $0.channel = nil }
-        self.logger.info("closed", metadata: ["reason": "\(reason)"])
-        return answeredOnce.withLockedValue { $0 }
+        if stopping {
+            connection.channel.triggerUserOutboundEvent(
+                HeartbeatCloseRequest(code: WebSocketCloseCode.goingAway),
+                promise: nil
+            )
+        }
+        closed.whenSuccess { reason in
+            self.logger.info("closed", metadata: ["reason": "\(reason)"])
+            self.retry(answered: answered.withLockedValue { $0 })
+        }
     }
 
-    /// Stops reconnecting and closes the current connection with 1001 (going away).
-    func stop() {
-        let channel = self.state.withLockedValue { state -> (any Channel)? in
-            state.stopping = true
-            return state.channel
+    /// Backs off and tries again, or finishes when stopping. A connection that had an answered
+    /// heartbeat starts the count over; the wait after losing it is bounded by `initial`, like the
+    /// wait after a first failure.
+    private func retry(answered: Bool) {
+        let (failures, stopping) = self.state.withLockedValue { state in
+            state.channel = nil
+            state.attempting = false
+            state.failures = answered ? 0 : state.failures + 1
+            return (state.failures, state.stopping)
         }
-        if let channel { Self.requestClose(channel) }
+        guard !stopping else {
+            self.finish()
+            return
+        }
+        var generator = SystemRandomNumberGenerator()
+        let delay = self.backoff.delay(failures: failures, using: &generator)
+        self.metrics.backingOff(delay: delay, failures: failures)
+        self.logger.info("reconnecting", metadata: ["in": "\(Self.seconds(delay))", "failures": "\(failures)"])
+        self.sleep(delay)
     }
 
     /// `1.234s`, for logs.
@@ -160,15 +226,11 @@ final class TargetSupervisor: Sendable {
         return "\(milliseconds / 1000)s"
     }
 
-    private static func requestClose(_ channel: any Channel) {
-        channel.triggerUserOutboundEvent(HeartbeatCloseRequest(code: WebSocketCloseCode.goingAway), promise: nil)
-    }
-
-    /// One line per change of state: the first miss of a streak, recovery, down. Never per heartbeat.
-    private static func log(_ event: HeartbeatEvent, logger: Logger, answeredOnce: NIOLockedValueBox<Bool>) {
+    /// One line per change of state: the first miss of a streak, down. Never per heartbeat.
+    private static func log(_ event: HeartbeatEvent, logger: Logger, answered: NIOLockedValueBox<Bool>) {
         switch event {
         case .answered, .coalesced:
-            let first = answeredOnce.withLockedValue { answered in
+            let first = answered.withLockedValue { answered in
                 defer { answered = true }
                 return !answered
             }

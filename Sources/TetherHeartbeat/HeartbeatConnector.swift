@@ -104,16 +104,33 @@ public enum HeartbeatConnector {
         group: any EventLoopGroup,
         onEvent: @escaping @Sendable (HeartbeatEvent) -> Void
     ) async throws -> HeartbeatConnection {
+        try await self.connect(
+            options: options,
+            schedule: schedule,
+            tlsContext: tlsContext,
+            eventLoop: group.next(),
+            onEvent: onEvent
+        ).get()
+    }
+
+    /// Connects and starts heartbeating, as a future on `eventLoop` (where the connection lives).
+    ///
+    /// The agent drives thousands of connections through this without a suspended task per
+    /// target; the future fails with ``ConnectError``.
+    public static func connect(
+        options: HeartbeatConnectionOptions,
+        schedule: HeartbeatSchedule,
+        tlsContext: NIOSSLContext?,
+        eventLoop: any EventLoop,
+        onEvent: @escaping @Sendable (HeartbeatEvent) -> Void
+    ) -> EventLoopFuture<HeartbeatConnection> {
         let target = options.target
         if target.dialect == .mqtt {
             do {
                 try options.mqtt.validate()
             } catch {
-                throw ConnectError(
-                    code: .ioError,
-                    phase: .upgrade,
-                    address: target.authority,
-                    message: error.description
+                return eventLoop.makeFailedFuture(
+                    ConnectError(code: .ioError, phase: .upgrade, address: target.authority, message: error.description)
                 )
             }
         }
@@ -121,75 +138,75 @@ public enum HeartbeatConnector {
         let deadline = started + options.connectTimeout
 
         // DNS: getaddrinfo blocks, so it runs on the thread pool and is raced against the deadline.
-        let address: SocketAddress
-        do {
-            address = try await Self.resolve(target: target, deadline: deadline, group: group)
-        } catch let error as ConnectError {
-            throw error
-        } catch {
+        return Self.resolve(target: target, deadline: deadline, eventLoop: eventLoop).flatMapErrorThrowing { error in
+            if let error = error as? ConnectError { throw error }
             throw ConnectError(
                 code: .dnsFailure,
                 phase: .dns,
                 address: target.authority,
                 message: "DNS lookup of \(target.host) failed: \(Self.describeResolveError(error))"
             )
-        }
-        let resolved = NIODeadline.now()
-        let authority = Self.describe(address, fallback: target.authority)
-
-        let remaining = deadline - resolved
-        guard remaining > .zero else {
-            throw ConnectError(
-                code: .timeout,
-                phase: .dns,
-                address: authority,
-                message:
-                    "DNS lookup of \(target.host) took longer than \(PrometheusDuration.format(options.connectTimeout))"
-            )
-        }
-
-        let eventLoop = group.next()
-        let ready = eventLoop.makePromise(of: ConnectPhases.self)
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(remaining)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                do {
-                    try Self.configure(
-                        channel: channel,
-                        options: options,
-                        schedule: schedule,
-                        tlsContext: tlsContext,
-                        connectStarted: resolved,
-                        deadline: deadline,
-                        ready: ready,
-                        onEvent: onEvent
+        }.flatMap { address in
+            let resolved = NIODeadline.now()
+            let authority = Self.describe(address, fallback: target.authority)
+            let remaining = deadline - resolved
+            guard remaining > .zero else {
+                return eventLoop.makeFailedFuture(
+                    ConnectError(
+                        code: .timeout,
+                        phase: .dns,
+                        address: authority,
+                        message: "DNS lookup of \(target.host) took longer than "
+                            + PrometheusDuration.format(options.connectTimeout)
                     )
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+                )
+            }
+            let ready = eventLoop.makePromise(of: ConnectPhases.self)
+            let bootstrap = ClientBootstrap(group: eventLoop)
+                .connectTimeout(remaining)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                // Heartbeat answers are tiny: start reads small and grow only if a peer sends more,
+                // instead of holding a 2 KB receive buffer per connection.
+                .channelOption(
+                    .recvAllocator,
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536)
+                )
+                .channelInitializer { channel in
+                    do {
+                        try Self.configure(
+                            channel: channel,
+                            options: options,
+                            schedule: schedule,
+                            tlsContext: tlsContext,
+                            connectStarted: resolved,
+                            deadline: deadline,
+                            ready: ready,
+                            onEvent: onEvent
+                        )
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
+            return bootstrap.connect(to: address).flatMapError { error in
+                ready.fail(error)
+                return eventLoop.makeFailedFuture(
+                    Self.tcpError(error, authority: authority, timeout: options.connectTimeout)
+                )
+            }.flatMap { channel in
+                // TLS and the upgrade must finish by the deadline too (ConnectProgressHandler enforces
+                // it): a peer that accepts TCP and then says nothing (a stopped process, a full
+                // backlog) fails here.
+                ready.futureResult.map { phases in
+                    var phases = phases
+                    phases.dns = resolved - started
+                    return HeartbeatConnection(channel: channel, remoteAddress: address, phases: phases)
+                }.flatMapError { error in
+                    channel.close(promise: nil)
+                    return eventLoop.makeFailedFuture(Self.setupError(error, authority: authority, options: options))
                 }
             }
-
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(to: address).get()
-        } catch {
-            ready.fail(error)
-            throw Self.tcpError(error, authority: authority, timeout: options.connectTimeout)
         }
-
-        // TLS and the upgrade must finish by the deadline too (ConnectProgressHandler enforces it): a
-        // peer that accepts TCP and then says nothing (a stopped process, a full backlog) fails here.
-        var phases: ConnectPhases
-        do {
-            phases = try await ready.futureResult.get()
-        } catch {
-            channel.close(promise: nil)
-            throw Self.setupError(error, authority: authority, options: options)
-        }
-        phases.dns = resolved - started
-        return HeartbeatConnection(channel: channel, remoteAddress: address, phases: phases)
     }
 
     // MARK: Pipeline
@@ -305,18 +322,16 @@ public enum HeartbeatConnector {
     private static func resolve(
         target: HeartbeatTarget,
         deadline: NIODeadline,
-        group: any EventLoopGroup
-    ) async throws
-        -> SocketAddress
-    {
-        if let literal = try? SocketAddress(ipAddress: target.host, port: target.port) { return literal }
-        let loop = group.next()
-        let lookup = NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
-            try SocketAddress.makeAddressResolvingHost(target.host, port: target.port)
+        eventLoop: any EventLoop
+    ) -> EventLoopFuture<SocketAddress> {
+        if let literal = try? SocketAddress(ipAddress: target.host, port: target.port) {
+            return eventLoop.makeSucceededFuture(literal)
         }
-        let promise = loop.makePromise(of: SocketAddress.self)
-        lookup.cascade(to: promise)
-        let timer = loop.scheduleTask(deadline: deadline) {
+        let promise = eventLoop.makePromise(of: SocketAddress.self)
+        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+            try SocketAddress.makeAddressResolvingHost(target.host, port: target.port)
+        }.cascade(to: promise)
+        let timer = eventLoop.scheduleTask(deadline: deadline) {
             promise.fail(
                 ConnectError(
                     code: .timeout,
@@ -326,8 +341,8 @@ public enum HeartbeatConnector {
                 )
             )
         }
-        defer { timer.cancel() }
-        return try await promise.futureResult.get()
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return promise.futureResult
     }
 
     private static func describeResolveError(_ error: any Error) -> String {

@@ -115,4 +115,31 @@ import TetherMetrics
             }
         }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func withoutTargetsTheAgentRunsUntilShutdown() async throws {
+        let configuration = try ConfigurationLoader.load(
+            yaml: "targets: []",
+            file: "test.yml",
+            environment: [:],
+            baseDirectory: nil
+        )
+        let registry = MetricsRegistry(version: "test")
+        let agent = AgentService(configuration: configuration, registry: registry, logger: self.logger)
+        let returned = NIOLockedValueBox(false)
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await agent.run()
+                    returned.withLockedValue { $0 = true }
+                }
+                _ = try await Self.poll("ready") { registry.isReady ? true : nil }
+                try await Task.sleep(nanoseconds: 100_000_000)
+                #expect(returned.withLockedValue { $0 } == false, "an agent without targets keeps serving")
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(returned.withLockedValue { $0 })
+    }
 }
