@@ -51,8 +51,8 @@ final class TargetSupervisor: Sendable {
         self.backoff = backoff
         self.loop = loop
         self.finished = loop.makePromise()
-        var logger = logger
-        logger[metadataKey: "target"] = "\(target.name)"
+        // The target's name goes into each log call's metadata: a Logger copy with metadata per
+        // target would cost memory on every one of thousands of targets, for lines that are rare.
         self.logger = logger
         // One TLS context per target, made once: loading the CA and key files per connect is waste.
         if target.connection.target.usesTLS {
@@ -121,7 +121,7 @@ final class TargetSupervisor: Sendable {
         self.metrics.setState(.connecting)
         if let tlsError {
             self.metrics.connectFailed(result: ConnectError.Code.tlsFailure.description, message: tlsError)
-            self.logger.error("cannot connect", metadata: ["error": "\(tlsError)"])
+            self.logger.error("cannot connect", metadata: ["target": "\(self.target.name)", "error": "\(tlsError)"])
             self.retry(answered: false)
             return
         }
@@ -136,7 +136,7 @@ final class TargetSupervisor: Sendable {
         }
         let closed = self.loop.makePromise(of: DisconnectReason.self)
         let answered = NIOLockedValueBox(false)
-        let (metrics, logger) = (self.metrics, self.logger)
+        let (metrics, logger, name) = (self.metrics, self.logger, self.target.name)
         HeartbeatConnector.connect(
             options: self.target.connection,
             schedule: self.target.schedule,
@@ -144,7 +144,7 @@ final class TargetSupervisor: Sendable {
             eventLoop: self.loop,
             onEvent: { event in
                 metrics.record(event)
-                Self.log(event, logger: logger, answered: answered)
+                Self.log(event, target: name, logger: logger, answered: answered)
                 if case .closed(let reason) = event { closed.succeed(reason) }
             }
         ).whenComplete { result in
@@ -155,7 +155,10 @@ final class TargetSupervisor: Sendable {
                 let failure = error as? ConnectError
                 let message = failure?.description ?? "\(error)"
                 self.metrics.connectFailed(result: failure?.code.description ?? "error", message: message)
-                self.logger.warning("connect failed", metadata: ["error": "\(message)"])
+                self.logger.warning(
+                    "connect failed",
+                    metadata: ["target": "\(self.target.name)", "error": "\(message)"]
+                )
                 self.retry(answered: false)
             case .success(let connection):
                 self.connected(connection, closed: closed.futureResult, answered: answered)
@@ -178,6 +181,7 @@ final class TargetSupervisor: Sendable {
         self.logger.info(
             "connected",
             metadata: [
+                "target": "\(self.target.name)",
                 "address": "\(connection.remoteAddress.ipAddress ?? "?"):\(connection.remoteAddress.port ?? 0)",
                 "connect": "\(Self.seconds(connection.phases.total))",
             ]
@@ -194,7 +198,7 @@ final class TargetSupervisor: Sendable {
             )
         }
         closed.whenSuccess { reason in
-            self.logger.info("closed", metadata: ["reason": "\(reason)"])
+            self.logger.info("closed", metadata: ["target": "\(self.target.name)", "reason": "\(reason)"])
             self.retry(answered: answered.withLockedValue { $0 })
         }
     }
@@ -216,7 +220,10 @@ final class TargetSupervisor: Sendable {
         var generator = SystemRandomNumberGenerator()
         let delay = self.backoff.delay(failures: failures, using: &generator)
         self.metrics.backingOff(delay: delay, failures: failures)
-        self.logger.info("reconnecting", metadata: ["in": "\(Self.seconds(delay))", "failures": "\(failures)"])
+        self.logger.info(
+            "reconnecting",
+            metadata: ["target": "\(self.target.name)", "in": "\(Self.seconds(delay))", "failures": "\(failures)"]
+        )
         self.sleep(delay)
     }
 
@@ -227,18 +234,23 @@ final class TargetSupervisor: Sendable {
     }
 
     /// One line per change of state: the first miss of a streak, down. Never per heartbeat.
-    private static func log(_ event: HeartbeatEvent, logger: Logger, answered: NIOLockedValueBox<Bool>) {
+    private static func log(
+        _ event: HeartbeatEvent,
+        target: String,
+        logger: Logger,
+        answered: NIOLockedValueBox<Bool>
+    ) {
         switch event {
         case .answered, .coalesced:
             let first = answered.withLockedValue { answered in
                 defer { answered = true }
                 return !answered
             }
-            if first { logger.debug("first heartbeat answered") }
+            if first { logger.debug("first heartbeat answered", metadata: ["target": "\(target)"]) }
         case .missed(let sequence, let consecutive) where consecutive == 1:
-            logger.warning("heartbeat missed", metadata: ["seq": "\(sequence)"])
+            logger.warning("heartbeat missed", metadata: ["target": "\(target)", "seq": "\(sequence)"])
         case .down(let consecutive):
-            logger.error("connection dead", metadata: ["missed_in_a_row": "\(consecutive)"])
+            logger.error("connection dead", metadata: ["target": "\(target)", "missed_in_a_row": "\(consecutive)"])
         default:
             break
         }

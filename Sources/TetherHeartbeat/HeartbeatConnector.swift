@@ -169,7 +169,7 @@ public enum HeartbeatConnector {
                 // instead of holding a 2 KB receive buffer per connection.
                 .channelOption(
                     .recvAllocator,
-                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536)
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65_536)
                 )
                 .channelInitializer { channel in
                     do {

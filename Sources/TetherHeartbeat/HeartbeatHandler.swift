@@ -38,7 +38,9 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     private var state: State = .idle
     private var sentCount = 0
     private var nextHeartbeat: Scheduled<Void>?
-    private var timeouts: [UInt64: Scheduled<Void>] = [:]
+    /// Timeout tasks of heartbeats in flight, oldest first: rarely more than one or two, so an
+    /// array costs less than a dictionary on each of thousands of connections.
+    private var timeouts: [(sequence: UInt64, task: Scheduled<Void>)] = []
     private var closeDeadline: Scheduled<Void>?
     /// Set by the first error or peer close frame; reported when the channel goes inactive.
     private var peerReason: DisconnectReason?
@@ -93,9 +95,10 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
 
         guard self.schedule.pacing == .eventLoop else { return }
         let loop = context.eventLoop.assumeIsolated()
-        self.timeouts[sequence] = loop.scheduleTask(in: self.schedule.timeout) {
+        let timeout = loop.scheduleTask(in: self.schedule.timeout) {
             self.timeoutElapsed(sequence: sequence, context: context)
         }
+        self.timeouts.append((sequence, timeout))
         if self.schedule.limit.map({ self.sentCount < $0 }) ?? true {
             let interval =
                 self.machine.consecutiveMissed > 0
@@ -107,7 +110,7 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     }
 
     private func timeoutElapsed(sequence: UInt64, context: ChannelHandlerContext) {
-        self.timeouts[sequence] = nil
+        self.removeTimeout(sequence)
         guard case .running = self.state else { return }
         switch self.machine.timeoutElapsed(sequence: sequence) {
         case .none:
@@ -130,17 +133,17 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     private func answerReceived(sequence: UInt64?, context: ChannelHandlerContext) {
         let now = context.eventLoop.now
         for overdue in self.machine.overdue(at: now, timeout: self.schedule.timeout) {
-            self.timeouts.removeValue(forKey: overdue)?.cancel()
+            self.removeTimeout(overdue)?.cancel()
             self.timeoutElapsed(sequence: overdue, context: context)
         }
         guard case .running = self.state else { return }
         switch self.machine.answerReceived(sequence: sequence, at: now) {
         case .answered(let sequence, let rtt, let coalesced):
             for older in coalesced {
-                self.timeouts.removeValue(forKey: older)?.cancel()
+                self.removeTimeout(older)?.cancel()
                 self.onEvent(.coalesced(sequence: older))
             }
-            self.timeouts.removeValue(forKey: sequence)?.cancel()
+            self.removeTimeout(sequence)?.cancel()
             self.onEvent(.answered(sequence: sequence, rtt: rtt))
             self.closeIfDone(context: context)
         case .late(let sequence, let after):
@@ -313,10 +316,16 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
         }
     }
 
+    @discardableResult
+    private func removeTimeout(_ sequence: UInt64) -> Scheduled<Void>? {
+        guard let index = self.timeouts.firstIndex(where: { $0.sequence == sequence }) else { return nil }
+        return self.timeouts.remove(at: index).task
+    }
+
     private func cancelTimers() {
         self.nextHeartbeat?.cancel()
         self.nextHeartbeat = nil
-        for task in self.timeouts.values { task.cancel() }
+        for timeout in self.timeouts { timeout.task.cancel() }
         self.timeouts.removeAll()
     }
 }

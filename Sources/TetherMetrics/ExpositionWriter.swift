@@ -58,6 +58,28 @@ struct ExpositionWriter {
         self.bytes.append(UInt8(ascii: "\n"))
     }
 
+    /// A target's sample: `name{prefix<extra>} value`, where `extra` is pre-rendered
+    /// (`,le="0.001"`) or rendered from `label`. The hot path of a 10,000-target exposition.
+    mutating func targetSample(
+        _ name: [UInt8],
+        prefix: [UInt8],
+        extra: [UInt8] = [],
+        label: (name: String, value: String)? = nil,
+        _ value: Double
+    ) {
+        self.bytes.append(contentsOf: name)
+        self.bytes.append(UInt8(ascii: "{"))
+        self.bytes.append(contentsOf: prefix)
+        self.bytes.append(contentsOf: extra)
+        if let label {
+            self.bytes.append(UInt8(ascii: ","))
+            Self.appendLabel(name: label.name, value: label.value, to: &self.bytes)
+        }
+        self.bytes.append(contentsOf: "} ".utf8)
+        Self.appendValue(value, to: &self.bytes)
+        self.bytes.append(UInt8(ascii: "\n"))
+    }
+
     mutating func end() {
         if self.format == .openMetrics { self.bytes.append(contentsOf: "# EOF\n".utf8) }
     }

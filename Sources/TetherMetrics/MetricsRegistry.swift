@@ -70,70 +70,20 @@ public final class MetricsRegistry: Sendable {
         let (targets, reloadOK, reloadTime) = self.state.withLockedValue {
             ($0.targets, $0.configReloadSuccessful, $0.configReloadTimestamp)
         }
-        let snapshots = targets.map { ($0.labelPrefix, $0.snapshot()) }
-        var out = ExpositionWriter(format: format, capacity: 4096 + targets.count * 6144)
-
-        func perTarget(_ family: MetricNames.Family, _ value: (TargetSnapshot) -> Double?) {
-            out.header(family)
-            for (prefix, snapshot) in snapshots {
-                if let value = value(snapshot) { out.sample(family.name, prefix: prefix, value) }
-            }
+        // One pass over the targets, each locked once, writing into one section per family; the
+        // sections are joined under their headers afterwards (families must not interleave).
+        var sections = TargetMetrics.Section.allCases.map { section in
+            ExpositionWriter(format: format, capacity: targets.count * (section == .rtt ? 2048 : 96))
         }
-        func perTargetLabelled(
-            _ family: MetricNames.Family,
-            label: String,
-            _ values: (TargetSnapshot) -> [(String, Double)]
-        ) {
-            out.header(family)
-            for (prefix, snapshot) in snapshots {
-                for (labelValue, value) in values(snapshot) {
-                    out.sample(family.name, prefix: prefix, extra: (label, labelValue), value)
-                }
-            }
+        for target in targets { target.render(into: &sections) }
+        var out = ExpositionWriter(
+            format: format,
+            capacity: 4096 + sections.reduce(0) { $0 + $1.bytes.count } + sections.count * 256
+        )
+        for (section, writer) in zip(TargetMetrics.Section.allCases, sections) {
+            out.header(section.family)
+            out.bytes.append(contentsOf: writer.bytes)
         }
-
-        perTarget(MetricNames.targetUp) { $0.up ? 1 : 0 }
-        perTargetLabelled(MetricNames.connectionState, label: "state") { snapshot in
-            ConnectionState.allCases.map { ($0.rawValue, $0 == snapshot.state ? 1 : 0) }
-        }
-
-        let rtt = MetricNames.heartbeatRTT
-        out.header(rtt)
-        let bounds = MetricNames.rttBuckets.map(\.description) + ["+Inf"]
-        for (prefix, snapshot) in snapshots {
-            var cumulative: UInt64 = 0
-            for (index, bound) in bounds.enumerated() {
-                cumulative += snapshot.rttBucketCounts[index]
-                out.sample(rtt.name, suffix: "_bucket", prefix: prefix, extra: ("le", bound), Double(cumulative))
-            }
-            out.sample(rtt.name, suffix: "_sum", prefix: prefix, snapshot.rttSum)
-            out.sample(rtt.name, suffix: "_count", prefix: prefix, Double(snapshot.rttCount))
-        }
-
-        perTarget(MetricNames.lastRTT) { $0.lastRTT }
-        perTarget(MetricNames.heartbeatsSent) { Double($0.sent) }
-        perTarget(MetricNames.heartbeatsAnswered) { Double($0.answered) }
-        perTarget(MetricNames.heartbeatsMissed) { Double($0.missed) }
-        perTarget(MetricNames.heartbeatsLate) { Double($0.late) }
-        perTarget(MetricNames.answersUnmatched) { Double($0.unmatched) }
-        perTarget(MetricNames.consecutiveMissed) { Double($0.consecutiveMissed) }
-        perTarget(MetricNames.lastAnswer) { $0.lastAnswer }
-        perTargetLabelled(MetricNames.connects, label: "result") { snapshot in
-            snapshot.connects.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
-        }
-        perTargetLabelled(MetricNames.connectDuration, label: "phase") { snapshot in
-            guard let phases = snapshot.phases else { return [] }
-            return ConnectPhase.allCases.compactMap { phase in
-                phases[phase].map { (phase.rawValue, Double($0.nanoseconds) / 1e9) }
-            }
-        }
-        perTargetLabelled(MetricNames.disconnects, label: "reason") { snapshot in
-            snapshot.disconnects.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
-        }
-        perTarget(MetricNames.established) { $0.established ?? 0 }
-        perTarget(MetricNames.reconnectBackoff) { $0.backoff }
-        perTarget(MetricNames.consecutiveConnectFailures) { Double($0.consecutiveFailures) }
-        perTarget(MetricNames.tlsExpiry) { $0.tlsExpiry }
 
         out.header(MetricNames.buildInfo)
         var info: [UInt8] = []

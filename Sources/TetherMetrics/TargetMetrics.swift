@@ -20,7 +20,7 @@ public final class TargetMetrics: Sendable {
     private let values: NIOLockedValueBox<TargetSnapshot>
 
     /// How many recent RTTs are kept for the status page and API.
-    public static let recentRTTCapacity = 60
+    public static let recentRTTCapacity = 32
 
     public init(name: String, url: String, labels: [String: String]) {
         self.name = name
@@ -39,6 +39,116 @@ public final class TargetMetrics: Sendable {
     /// A copy of the current values.
     public func snapshot() -> TargetSnapshot {
         self.values.withLockedValue { $0 }
+    }
+
+    // MARK: Exposition
+
+    /// The per-target families, in exposition order.
+    enum Section: Int, CaseIterable {
+        case up, state, rtt, lastRTT, sent, answered, missed, late, unmatched, consecutiveMissed, lastAnswer
+        case connects, connectDuration, disconnects, established, backoff, failures, tlsExpiry
+
+        var family: MetricNames.Family {
+            switch self {
+            case .up: MetricNames.targetUp
+            case .state: MetricNames.connectionState
+            case .rtt: MetricNames.heartbeatRTT
+            case .lastRTT: MetricNames.lastRTT
+            case .sent: MetricNames.heartbeatsSent
+            case .answered: MetricNames.heartbeatsAnswered
+            case .missed: MetricNames.heartbeatsMissed
+            case .late: MetricNames.heartbeatsLate
+            case .unmatched: MetricNames.answersUnmatched
+            case .consecutiveMissed: MetricNames.consecutiveMissed
+            case .lastAnswer: MetricNames.lastAnswer
+            case .connects: MetricNames.connects
+            case .connectDuration: MetricNames.connectDuration
+            case .disconnects: MetricNames.disconnects
+            case .established: MetricNames.established
+            case .backoff: MetricNames.reconnectBackoff
+            case .failures: MetricNames.consecutiveConnectFailures
+            case .tlsExpiry: MetricNames.tlsExpiry
+            }
+        }
+
+        static let names: [[UInt8]] = Self.allCases.map { Array($0.family.name.utf8) }
+    }
+
+    private static let bucketName = Array("tether_heartbeat_rtt_seconds_bucket".utf8)
+    private static let sumName = Array("tether_heartbeat_rtt_seconds_sum".utf8)
+    private static let countName = Array("tether_heartbeat_rtt_seconds_count".utf8)
+    /// `,le="0.001"` for every bucket, rendered once.
+    private static let bucketLabels: [[UInt8]] = (MetricNames.rttBuckets.map(\.description) + ["+Inf"]).map {
+        var bytes: [UInt8] = [UInt8(ascii: ",")]
+        ExpositionWriter.appendLabel(name: "le", value: $0, to: &bytes)
+        return bytes
+    }
+    private static let stateLabels: [[UInt8]] = ConnectionState.allCases.map {
+        var bytes: [UInt8] = [UInt8(ascii: ",")]
+        ExpositionWriter.appendLabel(name: "state", value: $0.rawValue, to: &bytes)
+        return bytes
+    }
+
+    /// Writes this target's samples into `sections` (indexed by ``Section``), under its lock.
+    func render(into sections: inout [ExpositionWriter]) {
+        let prefix = self.labelPrefix
+        func write(
+            _ section: Section,
+            extra: [UInt8] = [],
+            label: (name: String, value: String)? = nil,
+            _ value: Double
+        ) {
+            sections[section.rawValue].targetSample(
+                Section.names[section.rawValue],
+                prefix: prefix,
+                extra: extra,
+                label: label,
+                value
+            )
+        }
+        self.values.withLockedValue { values in
+            write(.up, values.up ? 1 : 0)
+            for (index, state) in ConnectionState.allCases.enumerated() {
+                write(.state, extra: Self.stateLabels[index], state == values.state ? 1 : 0)
+            }
+            var cumulative: UInt64 = 0
+            for index in Self.bucketLabels.indices {
+                cumulative += values.rttBucketCounts[index]
+                sections[Section.rtt.rawValue].targetSample(
+                    Self.bucketName,
+                    prefix: prefix,
+                    extra: Self.bucketLabels[index],
+                    Double(cumulative)
+                )
+            }
+            sections[Section.rtt.rawValue].targetSample(Self.sumName, prefix: prefix, values.rttSum)
+            sections[Section.rtt.rawValue].targetSample(Self.countName, prefix: prefix, Double(values.rttCount))
+            if let lastRTT = values.lastRTT { write(.lastRTT, lastRTT) }
+            write(.sent, Double(values.sent))
+            write(.answered, Double(values.answered))
+            write(.missed, Double(values.missed))
+            write(.late, Double(values.late))
+            write(.unmatched, Double(values.unmatched))
+            write(.consecutiveMissed, Double(values.consecutiveMissed))
+            if let lastAnswer = values.lastAnswer { write(.lastAnswer, lastAnswer) }
+            for (result, count) in values.connects.sorted(by: { $0.key < $1.key }) {
+                write(.connects, label: ("result", result), Double(count))
+            }
+            if let phases = values.phases {
+                for phase in ConnectPhase.allCases {
+                    if let duration = phases[phase] {
+                        write(.connectDuration, label: ("phase", phase.rawValue), Double(duration.nanoseconds) / 1e9)
+                    }
+                }
+            }
+            for (reason, count) in values.disconnects.sorted(by: { $0.key < $1.key }) {
+                write(.disconnects, label: ("reason", reason), Double(count))
+            }
+            write(.established, values.established ?? 0)
+            write(.backoff, values.backoff)
+            write(.failures, Double(values.consecutiveFailures))
+            if let expiry = values.tlsExpiry { write(.tlsExpiry, expiry) }
+        }
     }
 
     // MARK: Recording
