@@ -70,19 +70,12 @@ public final class MetricsRegistry: Sendable {
         let (targets, reloadOK, reloadTime) = self.state.withLockedValue {
             ($0.targets, $0.configReloadSuccessful, $0.configReloadTimestamp)
         }
-        // One pass over the targets, each locked once, writing into one section per family; the
-        // sections are joined under their headers afterwards (families must not interleave).
-        var sections = TargetMetrics.Section.allCases.map { section in
-            ExpositionWriter(format: format, capacity: targets.count * (section == .rtt ? 2048 : 96))
-        }
-        for target in targets { target.render(into: &sections) }
-        var out = ExpositionWriter(
-            format: format,
-            capacity: 4096 + sections.reduce(0) { $0 + $1.bytes.count } + sections.count * 256
-        )
-        for (section, writer) in zip(TargetMetrics.Section.allCases, sections) {
+        // Family by family, each target writing straight into the one output buffer under its own
+        // lock: no per-target snapshot copies, no intermediate buffers (families must not interleave).
+        var out = ExpositionWriter(format: format, capacity: 65_536 + targets.count * 3_072)
+        for section in TargetMetrics.Section.allCases {
             out.header(section.family)
-            out.bytes.append(contentsOf: writer.bytes)
+            for target in targets { target.render(section, into: &out) }
         }
 
         out.header(MetricNames.buildInfo)

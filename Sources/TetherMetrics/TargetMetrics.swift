@@ -89,65 +89,61 @@ public final class TargetMetrics: Sendable {
         return bytes
     }
 
-    /// Writes this target's samples into `sections` (indexed by ``Section``), under its lock.
-    func render(into sections: inout [ExpositionWriter]) {
+    /// Writes this target's samples of one family into `out`, under its lock.
+    func render(_ section: Section, into out: inout ExpositionWriter) {
         let prefix = self.labelPrefix
-        func write(
-            _ section: Section,
-            extra: [UInt8] = [],
-            label: (name: String, value: String)? = nil,
-            _ value: Double
-        ) {
-            sections[section.rawValue].targetSample(
-                Section.names[section.rawValue],
-                prefix: prefix,
-                extra: extra,
-                label: label,
-                value
-            )
+        let name = Section.names[section.rawValue]
+        func write(extra: [UInt8] = [], label: (name: String, value: String)? = nil, _ value: Double) {
+            out.targetSample(name, prefix: prefix, extra: extra, label: label, value)
         }
         self.values.withLockedValue { values in
-            write(.up, values.up ? 1 : 0)
-            for (index, state) in ConnectionState.allCases.enumerated() {
-                write(.state, extra: Self.stateLabels[index], state == values.state ? 1 : 0)
-            }
-            var cumulative: UInt64 = 0
-            for index in Self.bucketLabels.indices {
-                cumulative += values.rttBucketCounts[index]
-                sections[Section.rtt.rawValue].targetSample(
-                    Self.bucketName,
-                    prefix: prefix,
-                    extra: Self.bucketLabels[index],
-                    Double(cumulative)
-                )
-            }
-            sections[Section.rtt.rawValue].targetSample(Self.sumName, prefix: prefix, values.rttSum)
-            sections[Section.rtt.rawValue].targetSample(Self.countName, prefix: prefix, Double(values.rttCount))
-            if let lastRTT = values.lastRTT { write(.lastRTT, lastRTT) }
-            write(.sent, Double(values.sent))
-            write(.answered, Double(values.answered))
-            write(.missed, Double(values.missed))
-            write(.late, Double(values.late))
-            write(.unmatched, Double(values.unmatched))
-            write(.consecutiveMissed, Double(values.consecutiveMissed))
-            if let lastAnswer = values.lastAnswer { write(.lastAnswer, lastAnswer) }
-            for (result, count) in values.connects.sorted(by: { $0.key < $1.key }) {
-                write(.connects, label: ("result", result), Double(count))
-            }
-            if let phases = values.phases {
+            switch section {
+            case .up: write(values.up ? 1 : 0)
+            case .state:
+                for (index, state) in ConnectionState.allCases.enumerated() {
+                    write(extra: Self.stateLabels[index], state == values.state ? 1 : 0)
+                }
+            case .rtt:
+                var cumulative: UInt64 = 0
+                for index in Self.bucketLabels.indices {
+                    cumulative += values.rttBucketCounts[index]
+                    out.targetSample(
+                        Self.bucketName,
+                        prefix: prefix,
+                        extra: Self.bucketLabels[index],
+                        Double(cumulative)
+                    )
+                }
+                out.targetSample(Self.sumName, prefix: prefix, values.rttSum)
+                out.targetSample(Self.countName, prefix: prefix, Double(values.rttCount))
+            case .lastRTT: if let lastRTT = values.lastRTT { write(lastRTT) }
+            case .sent: write(Double(values.sent))
+            case .answered: write(Double(values.answered))
+            case .missed: write(Double(values.missed))
+            case .late: write(Double(values.late))
+            case .unmatched: write(Double(values.unmatched))
+            case .consecutiveMissed: write(Double(values.consecutiveMissed))
+            case .lastAnswer: if let lastAnswer = values.lastAnswer { write(lastAnswer) }
+            case .connects:
+                for (result, count) in values.connects.sorted(by: { $0.key < $1.key }) {
+                    write(label: ("result", result), Double(count))
+                }
+            case .connectDuration:
+                guard let phases = values.phases else { return }
                 for phase in ConnectPhase.allCases {
                     if let duration = phases[phase] {
-                        write(.connectDuration, label: ("phase", phase.rawValue), Double(duration.nanoseconds) / 1e9)
+                        write(label: ("phase", phase.rawValue), Double(duration.nanoseconds) / 1e9)
                     }
                 }
+            case .disconnects:
+                for (reason, count) in values.disconnects.sorted(by: { $0.key < $1.key }) {
+                    write(label: ("reason", reason), Double(count))
+                }
+            case .established: write(values.established ?? 0)
+            case .backoff: write(values.backoff)
+            case .failures: write(Double(values.consecutiveFailures))
+            case .tlsExpiry: if let expiry = values.tlsExpiry { write(expiry) }
             }
-            for (reason, count) in values.disconnects.sorted(by: { $0.key < $1.key }) {
-                write(.disconnects, label: ("reason", reason), Double(count))
-            }
-            write(.established, values.established ?? 0)
-            write(.backoff, values.backoff)
-            write(.failures, Double(values.consecutiveFailures))
-            if let expiry = values.tlsExpiry { write(.tlsExpiry, expiry) }
         }
     }
 

@@ -7,6 +7,10 @@ import TetherMetrics
 import TetherServer
 import UnixSignals
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -33,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        #if os(Linux)
+        // Every scrape of a large fleet builds a buffer of tens of MB. glibc raises its mmap
+        // threshold to the size of each large block freed, after which such buffers come from the
+        // heap and stay resident; a fixed threshold keeps them mmapped and returned to the system.
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
+        #endif
         let configuration: TetherConfiguration
         do {
             configuration = try ConfigurationLoader.load(file: self.config)
@@ -78,3 +88,9 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not export).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
