@@ -41,7 +41,8 @@ struct RunCommand: AsyncParsableCommand {
         // Every scrape of a large fleet builds a buffer of tens of MB. glibc raises its mmap
         // threshold to the size of each large block freed, after which such buffers come from the
         // heap and stay resident; a fixed threshold keeps them mmapped and returned to the system.
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
+        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
+        _ = glibcMallopt(mmapThreshold, 1 << 20)
         #endif
         let configuration: TetherConfiguration
         do {
