@@ -228,20 +228,6 @@ struct DialectEndToEndTests {
         expectConnectFailure(wrongCA, count: 1, mentioning: "certificate", peers: [broker])
     }
 
-    @Test("closed port: exit 1, connection refused", arguments: ["redis", "mqtt"])
-    func closedPort(scheme: String) async throws {
-        let dir = try TestDirectory("closed-port-\(scheme)")
-        defer { dir.remove() }
-        let port = try Ports.freeLoopbackPort()
-
-        let run = try await TetherCLI.probe(
-            ["\(scheme)://127.0.0.1:\(port)", "--count", "2", "--interval", "200ms"],
-            in: dir
-        )
-
-        expectConnectFailure(run, count: 2, mentioning: "connection refused", peers: [])
-    }
-
     // MARK: WebSocket message mode
 
     @Test("ws:// --ws-message against the python echo server: 5 answered, closed 1000")

@@ -294,7 +294,7 @@ struct ProbeEndToEndTests {
 
     // MARK: Connect failures
 
-    @Test("closed port: exit 1 within seconds, connection refused", arguments: ["ws", "tcp"])
+    @Test("closed port: exit 1 within seconds, connection refused", arguments: ["ws", "tcp", "redis", "mqtt"])
     func closedPort(scheme: String) async throws {
         let dir = try TestDirectory("closed-port-\(scheme)")
         defer { dir.remove() }
