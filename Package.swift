@@ -92,6 +92,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TetherRules",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TetherServer",
             dependencies: [
                 "TetherAgent",
@@ -186,6 +191,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TetherRulesTests",
+            dependencies: ["TetherRules"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,6 @@
+import Testing
+import TetherRules
+
+@Test func subsetModuleBuilds() {
+    _ = PromQLSubset.self
+}
