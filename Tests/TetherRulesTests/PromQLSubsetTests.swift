@@ -1,6 +1,0 @@
-import Testing
-import TetherRules
-
-@Test func subsetModuleBuilds() {
-    _ = PromQLSubset.self
-}
