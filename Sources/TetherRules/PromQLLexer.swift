@@ -304,6 +304,20 @@ struct PromQLLexer {
                     throw PromQLError(escapePosition, "invalid escape sequence '\\\(escaped)\(hex)'")
                 }
                 value.unicodeScalars.append(decoded)
+            case "0"..."7":
+                // Go's three-digit octal escape, `\101` for "A".
+                var octal = String(escaped)
+                for _ in 0..<2 {
+                    guard let digit = peek(), ("0"..."7").contains(digit) else {
+                        throw PromQLError(escapePosition, "invalid escape sequence '\\\(octal)'")
+                    }
+                    octal.unicodeScalars.append(digit)
+                    advance()
+                }
+                guard let code = UInt32(octal, radix: 8), code <= 0xFF, let decoded = Unicode.Scalar(code) else {
+                    throw PromQLError(escapePosition, "invalid escape sequence '\\\(octal)'")
+                }
+                value.unicodeScalars.append(decoded)
             default:
                 throw PromQLError(escapePosition, "unknown escape sequence '\\\(escaped)'")
             }
