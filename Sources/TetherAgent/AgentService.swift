@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 public import NIOPosix
+import NIOSSL
 public import ServiceLifecycle
 public import TetherConfig
 import TetherHeartbeat
@@ -35,6 +36,14 @@ public struct AgentService: Service {
         let limiter = ConnectLimiter(limit: self.configuration.global.maxConcurrentConnects)
         let policy = self.configuration.reconnect
         let backoff = ReconnectBackoff(initial: policy.initial, max: policy.max, multiplier: policy.multiplier)
+        // One TLS context per distinct TLS setting, shared by its targets: thousands of wss://
+        // targets with one CA need one context, not thousands.
+        var contexts: [TLSOptions: Result<NIOSSLContext, TLSOptionsError>] = [:]
+        for target in targets where target.connection.target.usesTLS && contexts[target.connection.tls] == nil {
+            contexts[target.connection.tls] = Result { () throws(TLSOptionsError) in
+                try target.connection.tls.makeClientContext()
+            }
+        }
         let supervisors = zip(targets, cells).map { target, cell in
             TargetSupervisor(
                 target: target,
@@ -42,6 +51,7 @@ public struct AgentService: Service {
                 limiter: limiter,
                 backoff: backoff,
                 loop: self.group.next(),
+                tls: target.connection.target.usesTLS ? contexts[target.connection.tls] : nil,
                 logger: self.logger
             )
         }

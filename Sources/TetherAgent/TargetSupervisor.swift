@@ -43,6 +43,7 @@ final class TargetSupervisor: Sendable {
         limiter: ConnectLimiter,
         backoff: ReconnectBackoff,
         loop: any EventLoop,
+        tls: Result<NIOSSLContext, TLSOptionsError>?,
         logger: Logger
     ) {
         self.target = target
@@ -54,17 +55,10 @@ final class TargetSupervisor: Sendable {
         // The target's name goes into each log call's metadata: a Logger copy with metadata per
         // target would cost memory on every one of thousands of targets, for lines that are rare.
         self.logger = logger
-        // One TLS context per target, made once: loading the CA and key files per connect is waste.
-        if target.connection.target.usesTLS {
-            do {
-                self.tlsContext = try target.connection.tls.makeClientContext()
-                self.tlsError = nil
-            } catch {
-                self.tlsContext = nil
-                self.tlsError = error.description
-            }
-        } else {
-            (self.tlsContext, self.tlsError) = (nil, nil)
+        switch tls {
+        case .success(let context): (self.tlsContext, self.tlsError) = (context, nil)
+        case .failure(let error): (self.tlsContext, self.tlsError) = (nil, error.description)
+        case nil: (self.tlsContext, self.tlsError) = (nil, nil)
         }
     }
 

@@ -247,20 +247,21 @@ struct ConfigurationDecoder {
     /// A secret read from a file now: the content without its trailing newline.
     mutating func secretFile(_ field: ConfigurationField?) -> Secret? {
         guard let field, let resolved = self.readablePath(field) else { return nil }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
+        let secret: Secret
+        do {
+            secret = try Secret.read(file: resolved)
+        } catch .unreadable {
             self.report("\(field.path): cannot read '\(resolved)'", at: field.mark)
             return nil
-        }
-        guard var text = String(data: data, encoding: .utf8) else {
+        } catch {
             self.report("\(field.path): '\(resolved)' is not UTF-8 text", at: field.mark)
             return nil
         }
-        while text.hasSuffix("\n") || text.hasSuffix("\r") || text.hasSuffix("\r\n") { text.removeLast() }
-        guard !text.isEmpty else {
+        guard !secret.value.isEmpty else {
             self.report("\(field.path): '\(resolved)' is empty", at: field.mark)
             return nil
         }
-        return Secret(text)
+        return secret
     }
 
     private static func problem(reading path: String) -> String? {

@@ -110,7 +110,7 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
     }
 
     private func timeoutElapsed(sequence: UInt64, context: ChannelHandlerContext) {
-        self.removeTimeout(sequence)
+        self.removeTimeout(sequence)?.cancel()
         guard case .running = self.state else { return }
         switch self.machine.timeoutElapsed(sequence: sequence) {
         case .none:
@@ -132,8 +132,9 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
 
     private func answerReceived(sequence: UInt64?, context: ChannelHandlerContext) {
         let now = context.eventLoop.now
-        for overdue in self.machine.overdue(at: now, timeout: self.schedule.timeout) {
-            self.removeTimeout(overdue)?.cancel()
+        while case .running = self.state,
+            let overdue = self.machine.oldestOverdue(at: now, timeout: self.schedule.timeout)
+        {
             self.timeoutElapsed(sequence: overdue, context: context)
         }
         guard case .running = self.state else { return }
@@ -316,7 +317,6 @@ public final class HeartbeatHandler<Codec: HeartbeatCodec>: ChannelDuplexHandler
         }
     }
 
-    @discardableResult
     private func removeTimeout(_ sequence: UInt64) -> Scheduled<Void>? {
         guard let index = self.timeouts.firstIndex(where: { $0.sequence == sequence }) else { return nil }
         return self.timeouts.remove(at: index).task

@@ -113,11 +113,13 @@ public struct HeartbeatStateMachine: Sendable {
         }
     }
 
-    /// Heartbeats in flight whose timeout has passed at `now`, oldest first. An answer read in the
-    /// same event-loop tick as its timeout, or before a timeout event arrives from elsewhere, must
-    /// not count as in time: expire these first.
-    public func overdue(at now: NIODeadline, timeout: TimeAmount) -> [UInt64] {
-        self.inFlight.lazy.filter { now - $0.sentAt >= timeout }.map(\.sequence)
+    /// The oldest heartbeat in flight whose timeout has passed at `now`, if any. An answer read in
+    /// the same event-loop tick as its timeout, or before a timeout event arrives from elsewhere,
+    /// must not count as in time: expire these first.
+    public func oldestOverdue(at now: NIODeadline, timeout: TimeAmount) -> UInt64? {
+        // In flight in sending order, so the first is the oldest.
+        guard let oldest = self.inFlight.first, now - oldest.sentAt >= timeout else { return nil }
+        return oldest.sequence
     }
 
     public enum TimeoutAction: Sendable, Equatable {

@@ -30,27 +30,16 @@ struct ExpositionWriter {
 
     mutating func header(_ family: MetricNames.Family) {
         let name = self.format == .openMetrics ? family.openMetricsName : family.name
-        let type = family.kind == .info ? "gauge" : family.kind.rawValue
-        self.bytes.append(contentsOf: "# HELP \(name) \(family.help)\n# TYPE \(name) \(type)\n".utf8)
+        self.bytes.append(contentsOf: "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n".utf8)
     }
 
     /// `name{prefix,extra} value`; `prefix` is pre-rendered labels, `extra` one more label.
-    mutating func sample(
-        _ name: String,
-        suffix: String = "",
-        prefix: [UInt8],
-        extra: (name: String, value: String)? = nil,
-        _ value: Double
-    ) {
+    /// An agent-wide sample: `name value`, or `name{labels} value` with pre-rendered labels.
+    mutating func sample(_ name: String, labels: [UInt8] = [], _ value: Double) {
         self.bytes.append(contentsOf: name.utf8)
-        self.bytes.append(contentsOf: suffix.utf8)
-        if !prefix.isEmpty || extra != nil {
+        if !labels.isEmpty {
             self.bytes.append(UInt8(ascii: "{"))
-            self.bytes.append(contentsOf: prefix)
-            if let extra {
-                if !prefix.isEmpty { self.bytes.append(UInt8(ascii: ",")) }
-                Self.appendLabel(name: extra.name, value: extra.value, to: &self.bytes)
-            }
+            self.bytes.append(contentsOf: labels)
             self.bytes.append(UInt8(ascii: "}"))
         }
         self.bytes.append(UInt8(ascii: " "))

@@ -1,7 +1,7 @@
 /// Every metric tether exposes, named in one place: dashboards, rules and tests rely on these names.
 public enum MetricNames {
     public enum Kind: String, Sendable {
-        case counter, gauge, histogram, info
+        case counter, gauge, histogram
     }
 
     public struct Family: Sendable {

@@ -81,18 +81,18 @@ public final class MetricsRegistry: Sendable {
         out.header(MetricNames.buildInfo)
         var info: [UInt8] = []
         ExpositionWriter.appendLabel(name: "version", value: self.version, to: &info)
-        out.sample(MetricNames.buildInfo.name, prefix: info, 1)
+        out.sample(MetricNames.buildInfo.name, labels: info, 1)
         out.header(MetricNames.targets)
-        out.sample(MetricNames.targets.name, prefix: [], Double(targets.count))
+        out.sample(MetricNames.targets.name, Double(targets.count))
         out.header(MetricNames.configReloadSuccessful)
-        out.sample(MetricNames.configReloadSuccessful.name, prefix: [], reloadOK ? 1 : 0)
+        out.sample(MetricNames.configReloadSuccessful.name, reloadOK ? 1 : 0)
         out.header(MetricNames.configReloadTimestamp)
-        out.sample(MetricNames.configReloadTimestamp.name, prefix: [], reloadTime ?? 0)
+        out.sample(MetricNames.configReloadTimestamp.name, reloadTime ?? 0)
 
         if let process = ProcessMetrics.read() {
             for (family, value) in process.values {
                 out.header(family)
-                out.sample(family.name, prefix: [], value)
+                out.sample(family.name, value)
             }
         }
         out.end()

@@ -260,13 +260,13 @@ struct ProbeCommand: AsyncParsableCommand {
 
     /// The secret in `--password-file`, without its trailing newline.
     private static func readPassword(file path: String) throws -> Secret {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        do {
+            return try Secret.read(file: path)
+        } catch .unreadable {
             throw ValidationError("--password-file \(path) cannot be read")
+        } catch {
+            throw ValidationError("--password-file \(path) is not UTF-8 text")
         }
-        var text = String(decoding: data, as: UTF8.self)
-        // "\r\n" is one Character in Swift, and a newline like "\n".
-        while text.last?.isNewline == true { text.removeLast() }
-        return Secret(text)
     }
 
     func run() async throws {
