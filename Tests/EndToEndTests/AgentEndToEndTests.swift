@@ -141,8 +141,10 @@ struct AgentEndToEndTests {
             miscounts.isEmpty,
             "connect_failures_consecutive counts the attempts that failed in a row"
         )
-        #expect(refusedSeen == refusedSeen.sorted() && refusedSeen.count >= 2, "refused never grew: \(refusedSeen)")
-        #expect(failuresSeen.count >= 2, "connect_failures_consecutive never grew: \(failuresSeen)")
+        // Reaching ≥ 4 from 0 after the kill is the growth; polls may be slower than the backoff,
+        // so only the order of what was seen is asserted, not how many steps a poll caught.
+        #expect(refusedSeen == refusedSeen.sorted(), "refused attempts went backwards: \(refusedSeen)")
+        #expect(failuresSeen == failuresSeen.sorted(), "failures in a row went backwards: \(failuresSeen)")
         #expect(
             (failing.value("tether_reconnect_backoff_seconds", target) ?? 2) <= 1.0,
             "the backoff is capped at reconnect.max: \(failing.lines(target: "killed"))"
