@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -62,6 +63,7 @@ let package = Package(
             name: "TetherConfig",
             dependencies: [
                 "TetherHeartbeat",
+                "TetherRules",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -82,6 +84,8 @@ let package = Package(
                 "TetherHeartbeat",
                 "TetherConfig",
                 "TetherMetrics",
+                "TetherRules",
+                "TetherState",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,6 +98,13 @@ let package = Package(
         .target(
             name: "TetherRules",
             dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TetherState",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift")
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -116,6 +127,7 @@ let package = Package(
                 "TetherConfig",
                 "TetherAgent",
                 "TetherServer",
+                "TetherRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -196,6 +208,11 @@ let package = Package(
         .testTarget(
             name: "TetherRulesTests",
             dependencies: ["TetherRules"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TetherStateTests",
+            dependencies: ["TetherState"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
