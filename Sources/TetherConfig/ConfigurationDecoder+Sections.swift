@@ -1,12 +1,13 @@
+import Foundation
 import NIOCore
 import TetherHeartbeat
 import Yams
 
 extension ConfigurationDecoder {
-    static let rootKeys = ["global", "server", "reconnect", "targets"]
+    static let rootKeys = ["global", "server", "reconnect", "targets", "rule_files", "state_dir"]
     static let globalKeys = [
         "interval", "timeout", "down_after", "interval_when_failing", "connect_timeout", "close_timeout",
-        "max_concurrent_connects", "max_frame_bytes", "evaluation_interval", "external_labels",
+        "max_concurrent_connects", "max_frame_bytes", "evaluation_interval", "external_labels", "external_url",
     ]
     static let serverKeys = ["listen", "idle_timeout"]
     static let reconnectKeys = ["initial", "max", "multiplier"]
@@ -27,7 +28,13 @@ extension ConfigurationDecoder {
         if let field = fields["server"] { configuration.server = self.server(field) }
         if let field = fields["reconnect"] { configuration.reconnect = self.reconnect(field) }
         if let field = fields["targets"] { configuration.targets = self.targets(field, global: configuration.global) }
-        return self.diagnostics.isEmpty ? configuration : nil
+        if let field = fields["rule_files"] { configuration.ruleFiles = self.ruleFiles(field) }
+        // Relative to the config file's directory, like every path in it; only the default (no key)
+        // is relative to the working directory, like Prometheus' `data/`.
+        if let field = fields["state_dir"], let path = self.string(field) {
+            configuration.stateDirectory = self.resolve(path)
+        }
+        return self.diagnostics.isEmpty && self.referencedFileDiagnostics.isEmpty ? configuration : nil
     }
 
     mutating func global(_ field: ConfigurationField) -> GlobalConfiguration {
@@ -45,7 +52,23 @@ extension ConfigurationDecoder {
         if let value = self.integer(fields["max_frame_bytes"], atLeast: 128) { global.maxFrameBytes = value }
         if let value = self.duration(fields["evaluation_interval"]) { global.evaluationInterval = value }
         if let field = fields["external_labels"] { global.externalLabels = self.labels(field) }
+        if let field = fields["external_url"] { global.externalURL = self.externalURL(field) }
         return global
+    }
+
+    /// An absolute http or https URL, as Prometheus' `--web.external-url`; a trailing '/' is dropped,
+    /// as Prometheus drops it.
+    mutating func externalURL(_ field: ConfigurationField) -> String? {
+        guard let text = self.string(field) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else {
+            self.report("\(field.path): expected an absolute http:// or https:// URL, got '\(text)'", at: field.mark)
+            return nil
+        }
+        var trimmed = Substring(text)
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        return String(trimmed)
     }
 
     mutating func server(_ field: ConfigurationField) -> ServerConfiguration {

@@ -41,15 +41,22 @@ struct ConfigurationField {
 /// a configuration with any diagnostic is never returned.
 struct ConfigurationDecoder {
     let file: String
-    let environment: [String: String]
+    /// Values for `${VAR}`; `nil` turns expansion off, as in rule and rule test files, where `$labels`
+    /// and `$value` belong to templates.
+    let environment: [String: String]?
     /// Relative `*_file` and TLS paths resolve against this (the config file's directory).
     let baseDirectory: String?
     private(set) var diagnostics: [ConfigurationError.Diagnostic] = []
     /// TLS settings already parsed, and what was wrong with them: thousands of targets usually
     /// share one CA file, which is then read once per load, not once per target.
     var checkedTLS: [TLSOptions: TLSOptionsError?] = [:]
+    /// The document's lines, for positions inside block scalars (rule expressions).
+    var sourceLines: [Substring] = []
+    /// Problems in other files the document refers to (`rule_files`), each in its own file order,
+    /// after the document's own.
+    var referencedFileDiagnostics: [ConfigurationError.Diagnostic] = []
 
-    init(file: String, environment: [String: String], baseDirectory: String?) {
+    init(file: String, environment: [String: String]?, baseDirectory: String?) {
         self.file = file
         self.environment = environment
         self.baseDirectory = baseDirectory
@@ -134,14 +141,15 @@ struct ConfigurationDecoder {
 
     // MARK: Scalars
 
-    /// The value's text after `${VAR}` expansion; `nil` (reported) when it is not a single value or
-    /// names an unset variable. Never puts the text in a message.
+    /// The value's text after `${VAR}` expansion (when the environment is set); `nil` (reported) when
+    /// it is not a single value or names an unset variable. Never puts the text in a message.
     mutating func text(_ field: ConfigurationField, expected: String) -> String? {
         guard case .scalar(let scalar) = field.node else {
             self.report("\(field.path): expected \(expected), got \(Self.kind(of: field.node))", at: field.mark)
             return nil
         }
-        switch EnvironmentExpansion.expand(scalar.string, environment: self.environment) {
+        guard let environment = self.environment else { return scalar.string }
+        switch EnvironmentExpansion.expand(scalar.string, environment: environment) {
         case .success(let text):
             return text
         case .failure(let failure):

@@ -19,15 +19,7 @@ public enum ConfigurationLoader {
         file path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> TetherConfiguration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw Self.wholeFileError(path, Self.readProblem(path))
-        }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw Self.wholeFileError(path, "cannot read the file: it is not UTF-8 text")
-        }
+        let yaml = try Self.read(file: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try Self.load(yaml: yaml, file: path, environment: environment, baseDirectory: directory)
     }
@@ -64,7 +56,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(diagnostics: decoder.diagnostics)
         }
         guard let configuration = decoder.configuration(root) else {
-            throw ConfigurationError(diagnostics: Self.sorted(decoder.diagnostics))
+            throw ConfigurationError(
+                diagnostics: Self.sorted(decoder.diagnostics) + decoder.referencedFileDiagnostics
+            )
         }
         return configuration
     }
@@ -76,6 +70,20 @@ public enum ConfigurationLoader {
                 ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
             }
             .map(\.element)
+    }
+
+    /// The text of a YAML file, or why it cannot be had, as a diagnostic for the file as a whole.
+    static func read(file path: String) throws(ConfigurationError) -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Self.wholeFileError(path, Self.readProblem(path))
+        }
+        guard let yaml = String(data: data, encoding: .utf8) else {
+            throw Self.wholeFileError(path, "cannot read the file: it is not UTF-8 text")
+        }
+        return yaml
     }
 
     private static func wholeFileError(_ path: String, _ message: String) -> ConfigurationError {

@@ -18,10 +18,17 @@ public struct GlobalConfiguration: Sendable, Equatable {
     public var maxConcurrentConnects: Int
     /// Largest frame or answer accepted from a target (`max_frame_bytes`, default 65536).
     public var maxFrameBytes: Int
-    /// How often alert rules are evaluated (`evaluation_interval`, default 5s).
+    /// How often alert rules are evaluated (`evaluation_interval`, default 15s; a group's own
+    /// `interval:` overrides it). Prometheus' default is 1m; tether's heartbeats are seconds apart,
+    /// so a minute would add up to a minute to every alert.
     public var evaluationInterval: TimeAmount
     /// Labels added to alerts and federation output (`external_labels`), as Prometheus does.
     public var externalLabels: [String: String]
+    /// The URL tether is reached at (`external_url`), for alerts' `generatorURL` and templates'
+    /// `$externalURL`, without a trailing '/', as Prometheus keeps it. `nil` when not set: then
+    /// ``TetherConfiguration/externalURL(hostname:)`` derives `http://<hostname>:<port>` from the
+    /// listen port, as Prometheus derives its default from the host name and `--web.listen-address`.
+    public var externalURL: String?
 
     public init(
         interval: TimeAmount = .seconds(5),
@@ -32,8 +39,9 @@ public struct GlobalConfiguration: Sendable, Equatable {
         closeTimeout: TimeAmount = .seconds(2),
         maxConcurrentConnects: Int = 64,
         maxFrameBytes: Int = 65_536,
-        evaluationInterval: TimeAmount = .seconds(5),
-        externalLabels: [String: String] = [:]
+        evaluationInterval: TimeAmount = .seconds(15),
+        externalLabels: [String: String] = [:],
+        externalURL: String? = nil
     ) {
         self.interval = interval
         self.timeout = timeout
@@ -45,5 +53,6 @@ public struct GlobalConfiguration: Sendable, Equatable {
         self.maxFrameBytes = maxFrameBytes
         self.evaluationInterval = evaluationInterval
         self.externalLabels = externalLabels
+        self.externalURL = externalURL
     }
 }

@@ -21,14 +21,15 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
         FixtureCase(
             "empty.yml",
             [
-                "empty.yml:1:1: the configuration is empty; expected a mapping with keys global, server, reconnect, targets"
+                "empty.yml:1:1: the configuration is empty; expected a mapping with keys global, server, reconnect, "
+                    + "targets, rule_files, state_dir"
             ]
         ),
         FixtureCase(
             "not-a-mapping.yml",
             [
                 "not-a-mapping.yml:1:1: expected a mapping at the top level with keys global, server, reconnect, "
-                    + "targets, got a list"
+                    + "targets, rule_files, state_dir, got a list"
             ]
         ),
         FixtureCase(
@@ -55,14 +56,14 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
             [
                 "unknown-keys.yml:2:3: unknown key 'intervall' in global; expected one of: interval, timeout, "
                     + "down_after, interval_when_failing, connect_timeout, close_timeout, max_concurrent_connects, "
-                    + "max_frame_bytes, evaluation_interval, external_labels",
+                    + "max_frame_bytes, evaluation_interval, external_labels, external_url",
                 "unknown-keys.yml:10:5: unknown key 'intervall' in targets[2]; expected one of: name, url, labels, "
                     + "headers, tls, interval, timeout, down_after, interval_when_failing, connect_timeout, "
                     + "close_timeout, tcp, websocket, redis, mqtt",
                 "unknown-keys.yml:11:11: unknown key 'sned' in targets[2].tcp; expected one of: send, expect, "
                     + "expect_regex, framing",
-                "unknown-keys.yml:12:1: unknown key 'rule_files' at the top level; expected one of: global, server, "
-                    + "reconnect, targets",
+                "unknown-keys.yml:12:1: unknown key 'rule_file' at the top level; expected one of: global, server, "
+                    + "reconnect, targets, rule_files, state_dir",
             ]
         ),
         FixtureCase(

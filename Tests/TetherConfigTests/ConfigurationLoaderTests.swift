@@ -179,7 +179,11 @@ import TetherHeartbeat
         #expect(configuration.global == GlobalConfiguration())
         #expect(configuration.global.interval == .seconds(5))
         #expect(configuration.global.maxConcurrentConnects == 64)
-        #expect(configuration.global.evaluationInterval == .seconds(5))
+        #expect(configuration.global.evaluationInterval == .seconds(15))
+        #expect(configuration.global.externalURL == nil)
+        #expect(configuration.externalURL(hostname: "pod-1") == "http://pod-1:9779")
+        #expect(configuration.ruleFiles.isEmpty)
+        #expect(configuration.stateDirectory == "data")
         #expect(
             configuration.server == ServerConfiguration(listenHost: "", listenPort: 9779, idleTimeout: .seconds(30))
         )
