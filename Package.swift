@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "TetherAgent",
                 "TetherMetrics",
+                "TetherRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

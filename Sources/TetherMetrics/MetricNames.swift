@@ -127,6 +127,43 @@ public enum MetricNames {
         help: "Unix time of the last successful configuration load."
     )
 
+    // Rules and alerts (Prometheus' `ALERTS` and `prometheus_rule_*`, named for tether).
+    public static let alerts = Family(
+        name: "tether_alerts",
+        kind: .gauge,
+        help: "1 for every pending or firing alert, labelled by alertname, alertstate and the alert's labels."
+    )
+    public static let ruleGroupLastEvaluation = Family(
+        name: "tether_rule_group_last_evaluation_timestamp_seconds",
+        kind: .gauge,
+        help: "Unix time of the rule group's last evaluation."
+    )
+    public static let ruleGroupLastDuration = Family(
+        name: "tether_rule_group_last_duration_seconds",
+        kind: .gauge,
+        help: "How long the rule group's last evaluation took."
+    )
+    public static let ruleGroupInterval = Family(
+        name: "tether_rule_group_interval_seconds",
+        kind: .gauge,
+        help: "The rule group's evaluation interval."
+    )
+    public static let ruleGroupRules = Family(
+        name: "tether_rule_group_rules",
+        kind: .gauge,
+        help: "Rules in the rule group."
+    )
+    public static let ruleEvaluations = Family(
+        name: "tether_rule_evaluations_total",
+        kind: .counter,
+        help: "Rule evaluations, per rule group."
+    )
+    public static let ruleEvaluationFailures = Family(
+        name: "tether_rule_evaluation_failures_total",
+        kind: .counter,
+        help: "Rule evaluations that failed, per rule group."
+    )
+
     // Standard process metrics (Linux).
     public static let processCPU = Family(
         name: "process_cpu_seconds_total",

@@ -11,6 +11,7 @@ public final class MetricsRegistry: Sendable {
         var configReloadSuccessful = false
         var configReloadTimestamp: Double?
         var ready = false
+        var ruleFamilies: [MetricFamilySamples] = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -63,6 +64,44 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    // MARK: Rules
+
+    /// Replaces the rule engine's families (`tether_alerts`, `tether_rule_*`), rendered after
+    /// the agent's own.
+    public func setRuleFamilies(_ families: [MetricFamilySamples]) {
+        self.state.withLockedValue { $0.ruleFamilies = families }
+    }
+
+    /// Every sample of the metrics named in `names` (as exposed: `tether_target_up`,
+    /// `tether_heartbeat_rtt_seconds_bucket`, …), as name, labels and value: what the rule engine
+    /// samples at each evaluation. Families no rule names are not visited; nil visits all.
+    public func collect(names: Set<String>?, _ body: (String, [(String, String)], Double) -> Void) {
+        let targets = self.targets
+        for section in TargetMetrics.Section.allCases
+        where names.map({ TargetMetrics.sampleNames(section).contains(where: $0.contains) }) ?? true {
+            for target in targets { target.collect(section, body) }
+        }
+        for (name, labels, value) in self.agentSamples(targetCount: targets.count)
+        where names?.contains(name) ?? true {
+            body(name, labels, value)
+        }
+    }
+
+    /// The agent's own samples, outside the per-target families.
+    private func agentSamples(targetCount: Int) -> [(String, [(String, String)], Double)] {
+        let (reloadOK, reloadTime) = self.state.withLockedValue {
+            ($0.configReloadSuccessful, $0.configReloadTimestamp)
+        }
+        var samples: [(String, [(String, String)], Double)] = [
+            (MetricNames.buildInfo.name, [("version", self.version)], 1),
+            (MetricNames.targets.name, [], Double(targetCount)),
+            (MetricNames.configReloadSuccessful.name, [], reloadOK ? 1 : 0),
+            (MetricNames.configReloadTimestamp.name, [], reloadTime ?? 0),
+        ]
+        for (family, value) in ProcessMetrics.read()?.values ?? [] { samples.append((family.name, [], value)) }
+        return samples
+    }
+
     // MARK: Exposition
 
     /// Renders every metric in `format`, families grouped as the formats require.
@@ -89,6 +128,18 @@ public final class MetricsRegistry: Sendable {
         out.header(MetricNames.configReloadTimestamp)
         out.sample(MetricNames.configReloadTimestamp.name, reloadTime ?? 0)
 
+        for extra in self.state.withLockedValue({ $0.ruleFamilies }) {
+            out.header(extra.family)
+            for sample in extra.samples {
+                var labels: [UInt8] = []
+                for (index, label) in sample.labels.enumerated() {
+                    if index > 0 { labels.append(UInt8(ascii: ",")) }
+                    ExpositionWriter.appendLabel(name: label.name, value: label.value, to: &labels)
+                }
+                out.sample(extra.family.name, labels: labels, sample.value)
+            }
+        }
+
         if let process = ProcessMetrics.read() {
             for (family, value) in process.values {
                 out.header(family)
@@ -97,5 +148,16 @@ public final class MetricsRegistry: Sendable {
         }
         out.end()
         return out.bytes
+    }
+}
+
+/// A family another part of tether computes (the rule engine), with its samples.
+public struct MetricFamilySamples: Sendable {
+    public var family: MetricNames.Family
+    public var samples: [(labels: [(name: String, value: String)], value: Double)]
+
+    public init(family: MetricNames.Family, samples: [(labels: [(name: String, value: String)], value: Double)]) {
+        self.family = family
+        self.samples = samples
     }
 }

@@ -89,60 +89,110 @@ public final class TargetMetrics: Sendable {
         return bytes
     }
 
+    /// One sample of a family, as `visit` hands it out.
+    enum Slot {
+        /// The family's own name, with no label besides the target's.
+        case value
+        /// `tether_connection_state{state=…}`: index into `ConnectionState.allCases`.
+        case state(Int)
+        /// `_bucket{le=…}`: index into the bucket bounds, `+Inf` last.
+        case bucket(Int)
+        case sum
+        case count
+        /// One more label: `result`, `phase` or `reason`.
+        case labelled(name: String, value: String)
+    }
+
+    /// Hands every sample of one family to `emit`. The exposition and the rule engine both read
+    /// the values through this one walk.
+    private static func visit(_ section: Section, _ values: TargetSnapshot, _ emit: (Slot, Double) -> Void) {
+        switch section {
+        case .up: emit(.value, values.up ? 1 : 0)
+        case .state:
+            for (index, state) in ConnectionState.allCases.enumerated() {
+                emit(.state(index), state == values.state ? 1 : 0)
+            }
+        case .rtt:
+            var cumulative: UInt64 = 0
+            for index in Self.bucketLabels.indices {
+                cumulative += values.rttBucketCounts[index]
+                emit(.bucket(index), Double(cumulative))
+            }
+            emit(.sum, values.rttSum)
+            emit(.count, Double(values.rttCount))
+        case .lastRTT: if let lastRTT = values.lastRTT { emit(.value, lastRTT) }
+        case .sent: emit(.value, Double(values.sent))
+        case .answered: emit(.value, Double(values.answered))
+        case .missed: emit(.value, Double(values.missed))
+        case .late: emit(.value, Double(values.late))
+        case .unmatched: emit(.value, Double(values.unmatched))
+        case .consecutiveMissed: emit(.value, Double(values.consecutiveMissed))
+        case .lastAnswer: if let lastAnswer = values.lastAnswer { emit(.value, lastAnswer) }
+        case .connects:
+            for (result, count) in values.connects.sorted(by: { $0.key < $1.key }) {
+                emit(.labelled(name: "result", value: result), Double(count))
+            }
+        case .connectDuration:
+            guard let phases = values.phases else { return }
+            for phase in ConnectPhase.allCases {
+                if let duration = phases[phase] {
+                    emit(.labelled(name: "phase", value: phase.rawValue), Double(duration.nanoseconds) / 1e9)
+                }
+            }
+        case .disconnects:
+            for (reason, count) in values.disconnects.sorted(by: { $0.key < $1.key }) {
+                emit(.labelled(name: "reason", value: reason), Double(count))
+            }
+        case .established: emit(.value, values.established ?? 0)
+        case .backoff: emit(.value, values.backoff)
+        case .failures: emit(.value, Double(values.consecutiveFailures))
+        case .tlsExpiry: if let expiry = values.tlsExpiry { emit(.value, expiry) }
+        }
+    }
+
     /// Writes this target's samples of one family into `out`, under its lock.
     func render(_ section: Section, into out: inout ExpositionWriter) {
         let prefix = self.labelPrefix
         let name = Section.names[section.rawValue]
-        func write(extra: [UInt8] = [], label: (name: String, value: String)? = nil, _ value: Double) {
-            out.targetSample(name, prefix: prefix, extra: extra, label: label, value)
-        }
         self.values.withLockedValue { values in
-            switch section {
-            case .up: write(values.up ? 1 : 0)
-            case .state:
-                for (index, state) in ConnectionState.allCases.enumerated() {
-                    write(extra: Self.stateLabels[index], state == values.state ? 1 : 0)
+            Self.visit(section, values) { slot, value in
+                switch slot {
+                case .value: out.targetSample(name, prefix: prefix, value)
+                case .state(let index): out.targetSample(name, prefix: prefix, extra: Self.stateLabels[index], value)
+                case .bucket(let index):
+                    out.targetSample(Self.bucketName, prefix: prefix, extra: Self.bucketLabels[index], value)
+                case .sum: out.targetSample(Self.sumName, prefix: prefix, value)
+                case .count: out.targetSample(Self.countName, prefix: prefix, value)
+                case .labelled(let labelName, let labelValue):
+                    out.targetSample(name, prefix: prefix, label: (labelName, labelValue), value)
                 }
-            case .rtt:
-                var cumulative: UInt64 = 0
-                for index in Self.bucketLabels.indices {
-                    cumulative += values.rttBucketCounts[index]
-                    out.targetSample(
-                        Self.bucketName,
-                        prefix: prefix,
-                        extra: Self.bucketLabels[index],
-                        Double(cumulative)
-                    )
-                }
-                out.targetSample(Self.sumName, prefix: prefix, values.rttSum)
-                out.targetSample(Self.countName, prefix: prefix, Double(values.rttCount))
-            case .lastRTT: if let lastRTT = values.lastRTT { write(lastRTT) }
-            case .sent: write(Double(values.sent))
-            case .answered: write(Double(values.answered))
-            case .missed: write(Double(values.missed))
-            case .late: write(Double(values.late))
-            case .unmatched: write(Double(values.unmatched))
-            case .consecutiveMissed: write(Double(values.consecutiveMissed))
-            case .lastAnswer: if let lastAnswer = values.lastAnswer { write(lastAnswer) }
-            case .connects:
-                for (result, count) in values.connects.sorted(by: { $0.key < $1.key }) {
-                    write(label: ("result", result), Double(count))
-                }
-            case .connectDuration:
-                guard let phases = values.phases else { return }
-                for phase in ConnectPhase.allCases {
-                    if let duration = phases[phase] {
-                        write(label: ("phase", phase.rawValue), Double(duration.nanoseconds) / 1e9)
-                    }
-                }
-            case .disconnects:
-                for (reason, count) in values.disconnects.sorted(by: { $0.key < $1.key }) {
-                    write(label: ("reason", reason), Double(count))
-                }
-            case .established: write(values.established ?? 0)
-            case .backoff: write(values.backoff)
-            case .failures: write(Double(values.consecutiveFailures))
-            case .tlsExpiry: if let expiry = values.tlsExpiry { write(expiry) }
+            }
+        }
+    }
+
+    /// The sample names a family exposes (a histogram's `_bucket`, `_sum` and `_count`).
+    static func sampleNames(_ section: Section) -> [String] {
+        let name = section.family.name
+        return section == .rtt ? [name + "_bucket", name + "_sum", name + "_count"] : [name]
+    }
+
+    private static let bucketBounds: [String] = MetricNames.rttBuckets.map(\.description) + ["+Inf"]
+
+    /// Hands this target's samples of one family to `body` as name, labels and value, for the rule
+    /// engine: the same values the exposition shows.
+    func collect(_ section: Section, _ body: (String, [(String, String)], Double) -> Void) {
+        let name = section.family.name
+        var base: [(String, String)] = [("target", self.name)]
+        base += self.labels.map { ($0.name, $0.value) }
+        let values = self.snapshot()
+        Self.visit(section, values) { slot, value in
+            switch slot {
+            case .value: body(name, base, value)
+            case .state(let index): body(name, base + [("state", ConnectionState.allCases[index].rawValue)], value)
+            case .bucket(let index): body(name + "_bucket", base + [("le", Self.bucketBounds[index])], value)
+            case .sum: body(name + "_sum", base, value)
+            case .count: body(name + "_count", base, value)
+            case .labelled(let labelName, let labelValue): body(name, base + [(labelName, labelValue)], value)
             }
         }
     }

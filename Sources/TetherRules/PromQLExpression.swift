@@ -231,3 +231,22 @@ public struct PromQLBinaryExpression: Sendable, Hashable, CustomStringConvertibl
         return text + " \(rhs)"
     }
 }
+
+extension PromQLExpression {
+    /// Calls `body` with every selector in the expression, and the range of range selectors.
+    public func forEachSelector(_ body: (PromQLVectorSelector, PromQLDuration?) -> Void) {
+        switch self {
+        case .number, .string: break
+        case .vectorSelector(let selector): body(selector, nil)
+        case .rangeSelector(let selector, let range): body(selector, range)
+        case .call(_, let arguments): for argument in arguments { argument.forEachSelector(body) }
+        case .aggregation(let aggregation):
+            aggregation.parameter?.forEachSelector(body)
+            aggregation.expression.forEachSelector(body)
+        case .binary(let binary):
+            binary.lhs.forEachSelector(body)
+            binary.rhs.forEachSelector(body)
+        case .negation(let operand), .parentheses(let operand): operand.forEachSelector(body)
+        }
+    }
+}

@@ -1,12 +1,14 @@
 import Foundation
 public import Hummingbird
 import NIOCore
+public import TetherAgent
 public import TetherMetrics
 
 /// tether's HTTP endpoints (DESIGN §7) over the metrics registry.
 public enum TetherRouter {
-    /// Builds the router: `/metrics`, `/-/healthy`, `/-/ready`, `/api/v1/targets`.
-    public static func make(registry: MetricsRegistry) -> Router<BasicRequestContext> {
+    /// Builds the router: `/metrics`, `/-/healthy`, `/-/ready`, `/api/v1/targets`,
+    /// `/api/v1/alerts` and `/api/v1/rules` (empty without a rule manager).
+    public static func make(registry: MetricsRegistry, rules: RuleManager? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat(accept: request.headers[.accept])
@@ -25,20 +27,36 @@ public enum TetherRouter {
                 ? Self.text("tether is Ready.\n") : Self.text("Service Unavailable\n", status: .serviceUnavailable)
         }
         router.get("/api/v1/targets") { _, _ -> Response in
-            let body = TargetsResponse(
-                status: "success",
-                data: .init(activeTargets: registry.targets.map(TargetInfo.init))
-            )
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(body)) ?? Data()
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+            Self.json(
+                TargetsResponse(status: "success", data: .init(activeTargets: registry.targets.map(TargetInfo.init)))
             )
         }
+        router.get("/api/v1/alerts") { _, _ -> Response in
+            let alerts = rules?.status.alerts ?? []
+            return Self.json(AlertsResponse(data: .init(alerts: alerts.map(AlertInfo.init))))
+        }
+        router.get("/api/v1/rules") { request, _ -> Response in
+            guard let filter = RuleFilter(request.uri.queryParameters.get("type")) else {
+                return Self.json(
+                    APIError(error: "invalid type parameter: use alert or record"),
+                    status: .badRequest
+                )
+            }
+            let groups = rules?.status.groups ?? []
+            return Self.json(RulesResponse(data: .init(groups: groups.map { GroupInfo($0, type: filter) })))
+        }
         return router
+    }
+
+    private static func json(_ body: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(body)) ?? Data()
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     private static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -114,4 +132,11 @@ struct TargetInfo: Encodable {
             .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)
         )
     }
+}
+
+/// An error in the envelope of Prometheus' HTTP API.
+struct APIError: Encodable {
+    var status = "error"
+    var errorType = "bad_data"
+    var error: String
 }

@@ -18,7 +18,7 @@ public struct AlertStateStore: Sendable {
         public var deleted: Int
     }
 
-    private let database: StateDatabase
+    let database: StateDatabase
 
     /// - Parameter database: The open state database.
     public init(database: StateDatabase) {

@@ -38,7 +38,18 @@ extension StateDatabase {
                 ) WITHOUT ROWID;
                 PRAGMA application_id = \(StateDatabase.applicationID);
                 """
-        )
+        ),
+        // When each rule group was last evaluated: how long the agent was down, which a restored
+        // pending alert's `for` does not count (see AlertStateStore.lastEvaluations()).
+        StateMigration(
+            identifier: "v2-rule-group-evaluation",
+            sql: """
+                CREATE TABLE rule_group_evaluation (
+                    group_key TEXT NOT NULL PRIMARY KEY,
+                    evaluated_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                """
+        ),
     ]
 
     /// Checks that the file is tether's, sound and not from a newer tether, then applies the

@@ -11,7 +11,7 @@ struct Tether: AsyncParsableCommand {
         abstract: "Long-lived heartbeat connections, measured: WebSocket, TCP, TLS, Redis and MQTT.",
         discussion: "See README.md for every command, option and exit code.",
         version: Tether.version,
-        subcommands: [RunCommand.self, ProbeCommand.self, EchoCommand.self, CheckCommand.self]
+        subcommands: [RunCommand.self, ProbeCommand.self, EchoCommand.self, CheckCommand.self, TestCommand.self]
     )
 }
 

@@ -76,7 +76,8 @@ extension PromQLEvaluator {
             case .sum, .min, .max: result.append(VectorSample(labels: key, value: group.value))
             case .avg: result.append(VectorSample(labels: key, value: group.mean))
             case .count: result.append(VectorSample(labels: key, value: group.count))
-            case .quantile: result.append(VectorSample(labels: key, value: Self.quantile(parameter ?? .nan, group.values)))
+            case .quantile:
+                result.append(VectorSample(labels: key, value: Self.quantile(parameter ?? .nan, group.values)))
             case .topk:
                 result += group.kept.sorted { Self.isLess($1.value, $0.value) }
             case .bottomk:

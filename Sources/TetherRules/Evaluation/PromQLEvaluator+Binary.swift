@@ -36,8 +36,8 @@ extension PromQLEvaluator {
         case .multiply: (lhs * rhs, true)
         case .divide: (lhs / rhs, true)
         case .modulo: (fmod(lhs, rhs), true)
-        case .power: (pow(lhs, rhs), true)
-        case .atan2: (Foundation.atan2(lhs, rhs), true)
+        case .power: (GoMath.pow(lhs, rhs), true)
+        case .atan2: (GoMath.atan2(lhs, rhs), true)
         case .equal: (lhs, lhs == rhs)
         case .notEqual: (lhs, lhs != rhs)
         case .greater: (lhs, lhs > rhs)
@@ -48,8 +48,14 @@ extension PromQLEvaluator {
         }
     }
 
-    /// Arithmetic drops the metric name (the result is no longer that metric); filters keep it.
-    private static func dropsMetricName(_ op: PromQLBinaryOperator) -> Bool { !op.isComparison && !op.isSetOperator }
+    /// Arithmetic drops the metric name (the result is no longer that metric); filters keep it,
+    /// and so does `atan2`, which Prometheus 2.42 leaves out of its list.
+    private static func dropsMetricName(_ op: PromQLBinaryOperator) -> Bool {
+        switch op {
+        case .add, .subtract, .multiply, .divide, .modulo, .power: true
+        default: false
+        }
+    }
 
     private static func vectorScalar(
         _ op: PromQLBinaryOperator,

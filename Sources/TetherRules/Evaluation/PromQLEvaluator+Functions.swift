@@ -10,10 +10,16 @@ extension PromQLEvaluator {
         case .time:
             return .scalar(Double(time) / 1000)
         case .abs:
-            return .vector(try vector(arguments[0], at: time).map { .init(labels: $0.labels.droppingMetricName, value: Swift.abs($0.value)) })
+            return .vector(
+                try vector(arguments[0], at: time).map {
+                    .init(labels: $0.labels.droppingMetricName, value: Swift.abs($0.value))
+                }
+            )
         case .clampMin, .clampMax, .clamp:
             let samples = try vector(arguments[0], at: time)
-            let bounds = try arguments.dropFirst().map { (argument) throws(PromQLEvaluationError) in try scalar(argument, at: time) }
+            let bounds = try arguments.dropFirst().map { (argument) throws(PromQLEvaluationError) in
+                try scalar(argument, at: time)
+            }
             var low = -Double.infinity
             var high = Double.infinity
             switch function {
@@ -163,9 +169,10 @@ extension PromQLEvaluator {
         var extrapolateToInterval = sampledInterval
         extrapolateToInterval += durationToStart < threshold ? durationToStart : averageDurationBetweenSamples / 2
         extrapolateToInterval += durationToEnd < threshold ? durationToEnd : averageDurationBetweenSamples / 2
-        result *= extrapolateToInterval / sampledInterval
-        if isRate { result /= Double(range) / 1000 }
-        return result
+        // One factor, then one multiplication, in Go's order: results agree to the last bit.
+        var factor = extrapolateToInterval / sampledInterval
+        if isRate { factor /= Double(range) / 1000 }
+        return result * factor
     }
 
     /// The range and offset of a function's range-vector argument, in milliseconds.
@@ -219,7 +226,10 @@ extension PromQLEvaluator {
     }
 
     /// `histogram_quantile` over classic buckets grouped by their labels without `le`.
-    func histogramQuantile(_ quantile: Double, _ samples: [VectorSample]) throws(PromQLEvaluationError) -> [VectorSample] {
+    func histogramQuantile(
+        _ quantile: Double,
+        _ samples: [VectorSample]
+    ) throws(PromQLEvaluationError) -> [VectorSample] {
         var order: [Labels] = []
         var groups: [Labels: [Bucket]] = [:]
         for sample in samples {

@@ -1,0 +1,230 @@
+import Foundation
+public import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+public import ServiceLifecycle
+public import TetherConfig
+public import TetherMetrics
+import TetherRules
+public import TetherState
+
+/// Evaluates the configured rule groups over tether's own metrics (DESIGN §5), keeps their alert
+/// state in `state_dir`, and publishes what it finds for `/api/v1/alerts`, `/api/v1/rules` and
+/// `tether_alerts`.
+///
+/// At every evaluation the metrics the rules name are sampled from the registry into an in-memory
+/// series store, which keeps just the history the rules' ranges need (plus the 5 minute
+/// lookback): a target that disappears gets a staleness marker, so its series end at once.
+/// Groups and the store are owned by `run()`'s task; other tasks only see `status`.
+public final class RuleManager: Service, Sendable {
+    private let configuration: TetherConfiguration
+    private let registry: MetricsRegistry
+    private let store: AlertStateStore?
+    private let logger: Logger
+    private let externalURL: String
+    private let published = NIOLockedValueBox(RuleStatus(groups: []))
+
+    /// - Parameters:
+    ///   - store: where alert state is kept; nil keeps it in memory only.
+    ///   - externalURL: `$externalURL` in templates and the base of `generatorURL`.
+    public init(
+        configuration: TetherConfiguration,
+        registry: MetricsRegistry,
+        store: AlertStateStore?,
+        externalURL: String,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.store = store
+        self.externalURL = externalURL
+        self.logger = logger
+    }
+
+    /// The groups, their rules and alerts after the last evaluation.
+    public var status: RuleStatus { published.withLockedValue { $0 } }
+
+    public func run() async throws {
+        let defaultInterval = PromQLDuration(
+            milliseconds: configuration.global.evaluationInterval.nanoseconds / 1_000_000
+        )
+        var groups: [RuleGroup] = []
+        for definition in configuration.ruleFiles.flatMap(\.groups) {
+            // Templates were parsed when the configuration was loaded; this cannot fail for it.
+            guard let group = try? RuleGroup(definition, defaultInterval: defaultInterval) else { continue }
+            groups.append(group)
+        }
+        guard !groups.isEmpty else {
+            try? await gracefulShutdown()
+            return
+        }
+        let sampledNames = Self.metricNames(groups)
+        let retention = Self.retention(groups)
+        let context = RuleEvaluationContext(
+            externalLabels: configuration.global.externalLabels,
+            externalURL: externalURL
+        )
+        let storage = MemorySeriesStorage()
+        let matchers = MatcherCache()
+        var sampled: Set<Labels> = []
+        restore(groups, now: Self.now())
+        publish(groups)
+        logger.notice(
+            "rules loaded",
+            metadata: ["groups": "\(groups.count)", "rules": "\(groups.map(\.rules.count).reduce(0, +))"]
+        )
+
+        var due = [Int64](repeating: Self.now(), count: groups.count)
+        let stopping = NIOLockedValueBox(false)
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
+                let now = Self.now()
+                let ready = groups.indices.filter { due[$0] <= now }
+                if !ready.isEmpty {
+                    sampled = self.sample(sampledNames, into: storage, at: now, previous: sampled)
+                    for index in ready {
+                        let group = groups[index]
+                        group.evaluate(at: now, storage: storage, context: context, matchers: matchers)
+                        self.save(group, at: now)
+                        while due[index] <= now { due[index] += group.interval }
+                    }
+                    storage.removeSamples(before: now - retention)
+                    self.publish(groups)
+                }
+                // Short naps, so that a graceful shutdown is noticed within a quarter second.
+                let wait = min((due.min() ?? now + 1000) - Self.now(), 250)
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
+            }
+        } onGracefulShutdown: {
+            stopping.withLockedValue { $0 = true }
+        }
+    }
+
+    // MARK: Sampling
+
+    /// The metric names the rules read; nil when a selector names none (`{target="x"}`), so
+    /// that every metric must be sampled.
+    static func metricNames(_ groups: [RuleGroup]) -> Set<String>? {
+        var names = Set<String>()
+        var all = false
+        for rule in groups.flatMap(\.rules) {
+            rule.definition.expression.forEachSelector { selector, _ in
+                if let name = selector.metricName
+                    ?? selector.matchers.first(where: { $0.name == Labels.metricName && $0.matchOperator == .equal })?
+                    .value
+                {
+                    names.insert(name)
+                } else {
+                    all = true
+                }
+            }
+        }
+        return all ? nil : names
+    }
+
+    /// How much history the rules can look at: the longest range plus offset, plus the lookback.
+    static func retention(_ groups: [RuleGroup]) -> Int64 {
+        var longest: Int64 = 0
+        for rule in groups.flatMap(\.rules) {
+            rule.definition.expression.forEachSelector { selector, range in
+                longest = max(longest, (range?.milliseconds ?? 0) + max(0, selector.offset?.milliseconds ?? 0))
+            }
+        }
+        return longest + PromQLEvaluator.defaultLookbackDelta + (groups.map(\.interval).max() ?? 0)
+    }
+
+    /// Takes one sample of every metric the rules read; series seen last time and gone now get
+    /// a staleness marker.
+    private func sample(
+        _ names: Set<String>?,
+        into storage: MemorySeriesStorage,
+        at time: Int64,
+        previous: Set<Labels>
+    ) -> Set<Labels> {
+        var seen = Set<Labels>()
+        registry.collect(names: names) { name, pairs, value in
+            var labels = Labels(pairs)
+            labels.set(Labels.metricName, name)
+            storage.append(labels, timestamp: time, value: value)
+            seen.insert(labels)
+        }
+        for gone in previous.subtracting(seen) {
+            storage.append(gone, timestamp: time, value: StaleMarker.value)
+        }
+        return seen
+    }
+
+    // MARK: State
+
+    /// Puts back the alerts saved before a restart. A pending alert keeps the `for` progress it
+    /// had made, the time tether was down not counted (its `activeAt` moves forward by the
+    /// downtime, as Prometheus restores `ALERTS_FOR_STATE`); a firing alert fires on if the
+    /// expression still returns it at the first evaluation.
+    private func restore(_ groups: [RuleGroup], now: Int64) {
+        guard let store else { return }
+        do {
+            let saved = try store.alerts()
+            let evaluated = try store.lastEvaluations()
+            try store.removeGroups(notIn: Set(groups.map(\.key)))
+            try store.removeEvaluations(notIn: Set(groups.map(\.key)))
+            var restored = 0
+            for group in groups {
+                let downtime = evaluated[group.key].map { max(0, now - Int64($0 * 1000)) } ?? 0
+                for rule in group.alertingRules {
+                    let alerts = saved.filter { $0.group == group.key && $0.rule == rule.name }.map {
+                        Alert(
+                            labels: Labels($0.labels),
+                            annotations: Labels($0.annotations),
+                            state: $0.state == .firing ? .firing : .pending,
+                            value: $0.value,
+                            activeAt: Int64($0.activeAt * 1000) + ($0.state == .pending ? downtime : 0),
+                            firedAt: $0.firedAt.map { Int64($0 * 1000) },
+                            keepFiringSince: $0.keepFiringSince.map { Int64($0 * 1000) }
+                        )
+                    }
+                    rule.restore(alerts)
+                    restored += alerts.count
+                }
+            }
+            if restored > 0 { logger.notice("alert state restored", metadata: ["alerts": "\(restored)"]) }
+        } catch {
+            logger.error("could not restore alert state", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func save(_ group: RuleGroup, at time: Int64) {
+        guard let store else { return }
+        let alerts = group.alertingRules.flatMap { rule in
+            rule.activeAlerts.map {
+                PersistedAlert(
+                    group: group.key,
+                    rule: rule.name,
+                    labels: $0.labels.dictionary,
+                    state: $0.state == .firing ? .firing : .pending,
+                    activeAt: Double($0.activeAt) / 1000,
+                    firedAt: $0.firedAt.map { Double($0) / 1000 },
+                    keepFiringSince: $0.keepFiringSince.map { Double($0) / 1000 },
+                    value: $0.value,
+                    annotations: $0.annotations.dictionary
+                )
+            }
+        }
+        do {
+            try store.replaceAlerts(ofGroup: group.key, with: alerts)
+            try store.recordEvaluation(ofGroup: group.key, at: Double(time) / 1000)
+        } catch {
+            logger.error("could not save alert state", metadata: ["group": "\(group.key)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Publishing
+
+    private func publish(_ groups: [RuleGroup]) {
+        let status = RuleStatus(groups: groups.map(RuleStatus.Group.init))
+        published.withLockedValue { $0 = status }
+        registry.setRuleFamilies(status.metricFamilies)
+    }
+
+    /// Milliseconds since the epoch: rule times are wall-clock times, as in Prometheus.
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
