@@ -109,13 +109,14 @@ extension ConfigurationDecoder {
                 self.report("\(entry.path): missing required key 'expr'", at: item.position)
                 continue
             }
-            guard let expression = self.string(exprField) else { continue }
-            do {
-                _ = try PromQLParser.parse(expression)
-            } catch {
-                let position = self.position(inScalar: exprField.node, line: error.line, column: error.column)
-                self.report("\(exprField.path): \(error.message)", at: position ?? exprField.mark)
-                continue
+            let expression = self.string(exprField)
+            if let expression {
+                do {
+                    _ = try PromQLParser.parse(expression)
+                } catch {
+                    let position = self.position(inScalar: exprField.node, line: error.line, column: error.column)
+                    self.report("\(exprField.path): \(error.message)", at: position ?? exprField.mark)
+                }
             }
             var samples: [ExpectedSample] = []
             for (sampleEntry, sampleNode) in self.items(test["exp_samples"]) {
@@ -125,9 +126,11 @@ extension ConfigurationDecoder {
                 guard let value = self.sampleValue(sample["value"]) else { continue }
                 samples.append(ExpectedSample(labels: labels, value: value))
             }
-            expressionTests.append(
-                PromQLExpressionTest(expression: expression, evalTime: evalTime, expectedSamples: samples)
-            )
+            if let expression {
+                expressionTests.append(
+                    PromQLExpressionTest(expression: expression, evalTime: evalTime, expectedSamples: samples)
+                )
+            }
         }
         // promtool takes external labels as they are: no check of their names.
         let externalLabels = self.stringMap(fields["external_labels"])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TetherConfig
+import TetherRules
 
 /// `rule_files`, `state_dir` and `global.external_url` in tether.yml.
 @Suite struct RuleConfigurationTests {
@@ -42,11 +43,11 @@ import TetherConfig
                 "test.yml:1:23: rule_files[1]: cannot read '\(directory.path)/missing.yml': no such file",
                 "test.yml:1:36: rule_files[2]: invalid rule file path 'a/*/b.yml': '*' is allowed in the last path "
                     + "element only",
-                "test.yml:2:25: global.external_url: expected an absolute http:// or https:// URL, got 'ftp://x'",
-                "test.yml:2:34: unknown key 'intervall' in global; expected one of: interval, timeout, down_after, "
+                "test.yml:2:24: global.external_url: expected an absolute http:// or https:// URL, got 'ftp://x'",
+                "test.yml:2:35: unknown key 'intervall' in global; expected one of: interval, timeout, down_after, "
                     + "interval_when_failing, connect_timeout, close_timeout, max_concurrent_connects, "
                     + "max_frame_bytes, evaluation_interval, external_labels, external_url",
-                "\(directory.path)/bad.yml:5:15: groups[0].rules[0].expr: unexpected end of input, expected expression",
+                "\(directory.path)/bad.yml:5:16: groups[0].rules[0].expr: unexpected end of input, expected expression",
             ]
         )
     }

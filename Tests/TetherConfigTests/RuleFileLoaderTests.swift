@@ -152,6 +152,15 @@ import TetherRules
                 "bad-expressions.yml:22:15: groups[0].rules[6].expr: unexpected '*', expected expression",
             ]
         ),
+        FixtureCase(
+            "bad-templates.yml",
+            [
+                // At the template's own position: inside the quotes, and on line 2 of the block.
+                "bad-templates.yml:6:18: groups[0].rules[0].labels.x: invalid template: unclosed action",
+                "bad-templates.yml:10:12: groups[0].rules[0].annotations.a: invalid template: function \"nosuch\" "
+                    + "not defined",
+            ]
+        ),
     ]
 
     @Test("every rejection, with its position", arguments: Self.rejections)

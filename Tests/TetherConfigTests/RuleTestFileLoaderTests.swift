@@ -82,13 +82,17 @@ import TetherRules
                     + "alert_rule_test, promql_expr_test, external_labels, external_url, name",
                 "bad-test.yml:11:9: unknown key 'extra' in tests[0].input_series[0]; expected one of: series, values",
                 "bad-test.yml:12:9: tests[0].input_series[1]: missing required key 'series'",
-                "bad-test.yml:14:20: tests[0].alert_rule_test[0].eval_time: expected a duration like 5m, got '10'",
                 "bad-test.yml:14:9: tests[0].alert_rule_test[0]: missing required key 'alertname'",
-                "bad-test.yml:18:26: tests[0].alert_rule_test[1].exp_alerts[0].exp_labels: expected a mapping, got a list",
+                "bad-test.yml:14:20: tests[0].alert_rule_test[0].eval_time: expected a duration like 5m, got '10'",
+                "bad-test.yml:18:25: tests[0].alert_rule_test[1].exp_alerts[0].exp_labels: expected a mapping, got a list",
                 "bad-test.yml:19:13: unknown key 'exp_severity' in tests[0].alert_rule_test[1].exp_alerts[0]; "
                     + "expected one of: exp_labels, exp_annotations",
                 "bad-test.yml:21:21: tests[0].promql_expr_test[0].expr: unexpected end of input, expected ',' or ')'",
-                "bad-test.yml:27:9: tests[0].promql_expr_test[1]: missing required key 'expr'",
+                "bad-test.yml:25:20: tests[0].promql_expr_test[0].exp_samples[0].value: expected a number, got '1'",
+                "bad-test.yml:26:20: tests[0].promql_expr_test[0].exp_samples[1].value: expected a number, got 'true'",
+                "bad-test.yml:27:13: unknown key 'histogram' in tests[0].promql_expr_test[0].exp_samples[2]; "
+                    + "expected one of: labels, value",
+                "bad-test.yml:28:9: tests[0].promql_expr_test[1]: missing required key 'expr'",
             ]
         )
     }
