@@ -163,6 +163,7 @@ let package = Package(
             name: "TetherConfigTests",
             dependencies: [
                 "TetherConfig",
+                "TetherRules",
                 "TetherHeartbeat",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

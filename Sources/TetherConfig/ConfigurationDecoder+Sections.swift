@@ -4,7 +4,9 @@ import TetherHeartbeat
 import Yams
 
 extension ConfigurationDecoder {
-    static let rootKeys = ["global", "server", "reconnect", "targets", "rule_files", "state_dir"]
+    static let rootKeys = ["global", "server", "reconnect", "targets", "rule_files", "alerting"]
+    /// `alerting:` keys; the notification keys of DESIGN §3 join them with notifications.
+    static let alertingKeys = ["state_dir"]
     static let globalKeys = [
         "interval", "timeout", "down_after", "interval_when_failing", "connect_timeout", "close_timeout",
         "max_concurrent_connects", "max_frame_bytes", "evaluation_interval", "external_labels", "external_url",
@@ -29,10 +31,14 @@ extension ConfigurationDecoder {
         if let field = fields["reconnect"] { configuration.reconnect = self.reconnect(field) }
         if let field = fields["targets"] { configuration.targets = self.targets(field, global: configuration.global) }
         if let field = fields["rule_files"] { configuration.ruleFiles = self.ruleFiles(field) }
-        // Relative to the config file's directory, like every path in it; only the default (no key)
-        // is relative to the working directory, like Prometheus' `data/`.
-        if let field = fields["state_dir"], let path = self.string(field) {
-            configuration.stateDirectory = self.resolve(path)
+        if let field = fields["alerting"],
+            let alerting = self.mapping(field.node, path: field.path, keys: Self.alertingKeys)
+        {
+            // Relative to the config file's directory, like every path in it; only the default (no
+            // key) is relative to the working directory, like Prometheus' `data/`.
+            if let field = alerting["state_dir"], let path = self.string(field) {
+                configuration.stateDirectory = self.resolve(path)
+            }
         }
         return self.diagnostics.isEmpty && self.referencedFileDiagnostics.isEmpty ? configuration : nil
     }

@@ -17,7 +17,7 @@ public struct TetherConfiguration: Sendable, Equatable {
     /// The rule files `rule_files:` names, loaded and checked, in the order listed (each glob's
     /// matches sorted, a file matched twice loaded once).
     public var ruleFiles: [RuleFile]
-    /// Where alert state and the notification outbox live (`state_dir`): a path from the config
+    /// Where alert state and the notification outbox live (`alerting.state_dir`): a path from the config
     /// file's directory when set there, else ``defaultStateDirectory`` in the working directory.
     public var stateDirectory: String
 

@@ -2,6 +2,7 @@ import Hummingbird
 public import Logging
 public import NIOCore
 public import ServiceLifecycle
+public import TetherAgent
 public import TetherMetrics
 
 /// The HTTP server as a service. Put it *before* the agent in the ServiceGroup: services shut down
@@ -15,17 +16,19 @@ public struct HTTPServerService: Service {
     ///   - idleTimeout: closes keep-alive connections idle this long, so slow or idle clients
     ///     cannot hold the server.
     ///   - registry: the metrics to serve.
+    ///   - rules: the rule engine behind `/api/v1/alerts` and `/api/v1/rules`, if any.
     ///   - onListening: called with the bound port once the server accepts connections.
     public init(
         host: String,
         port: Int,
         idleTimeout: TimeAmount,
         registry: MetricsRegistry,
+        rules: RuleManager? = nil,
         logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.application = Application(
-            router: TetherRouter.make(registry: registry),
+            router: TetherRouter.make(registry: registry, rules: rules),
             server: .http1(configuration: .init(idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(host.isEmpty ? "0.0.0.0" : host, port: port), serverName: "tether"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

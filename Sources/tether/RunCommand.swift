@@ -1,10 +1,12 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ServiceLifecycle
 import TetherAgent
 import TetherConfig
 import TetherMetrics
 import TetherServer
+import TetherState
 import UnixSignals
 
 #if canImport(Glibc)
@@ -61,11 +63,31 @@ struct RunCommand: AsyncParsableCommand {
         let registry = MetricsRegistry(version: Tether.version)
         registry.configLoaded(successfully: true)
 
+        // Alert state lives in state_dir; without rules there is nothing to keep and no file is made.
+        var rules: RuleManager?
+        if !configuration.ruleFiles.isEmpty {
+            let store: AlertStateStore
+            do {
+                store = AlertStateStore(database: try StateDatabase(directory: configuration.stateDirectory))
+            } catch {
+                Output.error("state_dir: \(error)")
+                throw ExitCode.unhealthy
+            }
+            rules = RuleManager(
+                configuration: configuration,
+                registry: registry,
+                store: store,
+                externalURL: configuration.externalURL(hostname: ProcessInfo.processInfo.hostName),
+                logger: logger
+            )
+        }
+
         let server = HTTPServerService(
             host: configuration.server.listenHost,
             port: configuration.server.listenPort,
             idleTimeout: configuration.server.idleTimeout,
             registry: registry,
+            rules: rules,
             logger: logger,
             onListening: { port in
                 logger.notice("listening", metadata: ["address": "\(configuration.server.listenHost):\(port)"])
@@ -76,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         // server stops, so /metrics is served until the end.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: agent)],
+                services: [.init(service: server), .init(service: agent)] + (rules.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

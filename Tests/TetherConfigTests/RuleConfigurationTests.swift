@@ -3,7 +3,7 @@ import Testing
 import TetherConfig
 import TetherRules
 
-/// `rule_files`, `state_dir` and `global.external_url` in tether.yml.
+/// `rule_files`, `alerting.state_dir` and `global.external_url` in tether.yml.
 @Suite struct RuleConfigurationTests {
     @Test("rule_files: globs and paths from the config file's directory, loaded and checked")
     func ruleFilesLoad() throws {
@@ -15,7 +15,7 @@ import TetherRules
         directory.write("one.yml", "groups: []\n")
         let config = directory.write(
             "tether.yml",
-            "rule_files: ['rules/*.yml', one.yml, 'rules/a.yml', 'none/*.yml']\nstate_dir: state\n"
+            "rule_files: ['rules/*.yml', one.yml, 'rules/a.yml', 'none/*.yml']\nalerting: {state_dir: state}\n"
                 + "global: {external_url: 'https://tether.example/sub/'}\n"
         )
         let configuration = try ConfigurationLoader.load(file: config, environment: [:])
@@ -59,7 +59,7 @@ import TetherRules
             "r.yml",
             "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations: {s: '${X} {{ $value }}'}\n"
         )
-        let config = directory.write("tether.yml", "rule_files: [r.yml]\nstate_dir: ${DIR}\n")
+        let config = directory.write("tether.yml", "rule_files: [r.yml]\nalerting:\n  state_dir: ${DIR}\n")
         let configuration = try ConfigurationLoader.load(file: config, environment: ["DIR": "/var/lib/tether"])
         #expect(configuration.ruleFiles[0].groups[0].rules[0].annotations == ["s": "${X} {{ $value }}"])
         #expect(configuration.stateDirectory == "/var/lib/tether")
