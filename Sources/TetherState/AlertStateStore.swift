@@ -27,10 +27,14 @@ public struct AlertStateStore: Sendable {
 
     /// Makes the stored active alerts of `group` exactly `alerts`, in one transaction.
     ///
-    /// Called after every evaluation, so it writes only what changed: the alerts are staged in an
-    /// in-memory table and compared with the stored rows in SQL. A group whose alerts did not
-    /// change costs no write to the file at all, which matters with thousands of alerts every 15 s.
-    /// When two alerts of the same rule have the same labels, the last one wins.
+    /// Called after every evaluation, so it writes only what changed. When `alerts` equals the list
+    /// last committed for the group (same alerts in the same order), nothing is done at all.
+    /// Otherwise the alerts are staged in an in-memory table and compared with the stored rows in
+    /// SQL, and only new, changed and removed rows touch the file. When two alerts of the same rule
+    /// have the same labels, the last one wins.
+    ///
+    /// Blocks the calling thread for the write (milliseconds to tens of milliseconds for
+    /// thousands of alerts).
     ///
     /// - Parameters:
     ///   - group: The rule group key, `<file>;<group name>`.
@@ -41,68 +45,85 @@ public struct AlertStateStore: Sendable {
         ofGroup group: String,
         with alerts: [PersistedAlert]
     ) throws(StateDatabaseError) -> Changes {
+        let cache = self.database.alertStateCache
         do {
-            return try self.database.pool.write { db in
-                try db.execute(
-                    sql: """
-                        CREATE TEMP TABLE IF NOT EXISTS incoming_alert_state (
-                            rule TEXT NOT NULL,
-                            labels TEXT NOT NULL,
-                            state TEXT NOT NULL,
-                            active_at REAL NOT NULL,
-                            fired_at REAL,
-                            keep_firing_since REAL,
-                            value REAL,
-                            annotations TEXT NOT NULL,
-                            PRIMARY KEY (rule, labels)
-                        ) WITHOUT ROWID
-                        """
-                )
-                try db.execute(sql: "DELETE FROM temp.incoming_alert_state")
-                let stage = try db.cachedStatement(
-                    sql: "INSERT OR REPLACE INTO temp.incoming_alert_state VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                )
-                for alert in alerts {
-                    try stage.execute(arguments: [
-                        alert.rule,
-                        CanonicalJSON.encode(alert.labels),
-                        alert.state.rawValue,
-                        alert.activeAt,
-                        alert.firedAt,
-                        alert.keepFiringSince,
-                        alert.value.isNaN ? nil : alert.value,
-                        CanonicalJSON.encode(alert.annotations),
-                    ])
+            return try self.database.pool.writeWithoutTransaction { db in
+                if let last = cache.alerts(ofGroup: group), last == alerts {
+                    return Changes(written: 0, deleted: 0)
                 }
-                try db.cachedStatement(
-                    sql: """
-                        DELETE FROM alert_state
-                        WHERE group_key = ?
-                          AND NOT EXISTS (
-                            SELECT 1 FROM temp.incoming_alert_state AS incoming
-                            WHERE incoming.rule = alert_state.rule AND incoming.labels = alert_state.labels
-                          )
-                        """
-                ).execute(arguments: [group])
-                let deleted = db.changesCount
-                // EXCEPT compares NULLs as equal, so unchanged rows, NaN values included, drop out.
-                try db.cachedStatement(
-                    sql: """
-                        INSERT OR REPLACE INTO alert_state (group_key, \(Self.columns))
-                        SELECT ?1, * FROM (
-                            SELECT \(Self.columns) FROM temp.incoming_alert_state
-                            EXCEPT
-                            SELECT \(Self.columns) FROM alert_state WHERE group_key = ?1
-                        )
-                        """
-                ).execute(arguments: [group])
-                let written = db.changesCount
-                try db.execute(sql: "DELETE FROM temp.incoming_alert_state")
-                return Changes(written: written, deleted: deleted)
+                cache.setAlerts(nil, ofGroup: group)
+                var changes = Changes(written: 0, deleted: 0)
+                try db.inTransaction {
+                    changes = try Self.replace(group: group, with: alerts, in: db)
+                    return .commit
+                }
+                cache.setAlerts(alerts, ofGroup: group)
+                return changes
             }
         } catch {
             throw StateDatabaseError(error, path: self.database.path, while: "write alert states to")
         }
+    }
+
+    /// Stages `alerts` in an in-memory table, then deletes the stored rows that are not staged and
+    /// writes the staged rows that differ from the stored ones.
+    private static func replace(group: String, with alerts: [PersistedAlert], in db: Database) throws -> Changes {
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS incoming_alert_state (
+                    rule TEXT NOT NULL,
+                    labels TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    active_at REAL NOT NULL,
+                    fired_at REAL,
+                    keep_firing_since REAL,
+                    value REAL,
+                    annotations TEXT NOT NULL,
+                    PRIMARY KEY (rule, labels)
+                ) WITHOUT ROWID
+                """
+        )
+        try db.execute(sql: "DELETE FROM temp.incoming_alert_state")
+        let stage = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO temp.incoming_alert_state VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        for alert in alerts {
+            try stage.execute(arguments: [
+                alert.rule,
+                CanonicalJSON.encode(alert.labels),
+                alert.state.rawValue,
+                alert.activeAt,
+                alert.firedAt,
+                alert.keepFiringSince,
+                alert.value.isNaN ? nil : alert.value,
+                CanonicalJSON.encode(alert.annotations),
+            ])
+        }
+        try db.cachedStatement(
+            sql: """
+                DELETE FROM alert_state
+                WHERE group_key = ?
+                  AND NOT EXISTS (
+                    SELECT 1 FROM temp.incoming_alert_state AS incoming
+                    WHERE incoming.rule = alert_state.rule AND incoming.labels = alert_state.labels
+                  )
+                """
+        ).execute(arguments: [group])
+        let deleted = db.changesCount
+        // EXCEPT compares NULLs as equal, so unchanged rows, NaN values included, drop out.
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO alert_state (group_key, \(Self.columns))
+                SELECT ?1, * FROM (
+                    SELECT \(Self.columns) FROM temp.incoming_alert_state
+                    EXCEPT
+                    SELECT \(Self.columns) FROM alert_state WHERE group_key = ?1
+                )
+                """
+        ).execute(arguments: [group])
+        let written = db.changesCount
+        try db.execute(sql: "DELETE FROM temp.incoming_alert_state")
+        return Changes(written: written, deleted: deleted)
     }
 
     /// All stored active alerts of all groups, ordered by group, rule and labels.
@@ -151,8 +172,10 @@ public struct AlertStateStore: Sendable {
     /// - Returns: How many alerts were deleted.
     @discardableResult
     public func removeGroups(notIn keep: Set<String>) throws(StateDatabaseError) -> Int {
+        let cache = self.database.alertStateCache
         do {
             return try self.database.pool.write { db in
+                cache.removeGroups(notIn: keep)
                 let stored = try String.fetchAll(db, sql: "SELECT DISTINCT group_key FROM alert_state")
                 let delete = try db.cachedStatement(sql: "DELETE FROM alert_state WHERE group_key = ?")
                 var deleted = 0

@@ -78,12 +78,15 @@ extension StateDatabase {
                             + " \(applicationID)); move it away or point state_dir at another directory"
                     )
                 }
-                let problems = try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
+                let problems = try String.fetchAll(db, sql: "PRAGMA quick_check(3)")
                 guard problems == ["ok"] else {
+                    // quick_check puts several findings, and a "*** in database main ***" heading,
+                    // in one row.
+                    let findings = problems.flatMap { $0.split(separator: "\n") }.filter { !$0.hasPrefix("***") }
                     throw StateDatabaseError(
                         .corrupt,
                         path: path,
-                        "cannot open \(path): the database is corrupt (\(problems.joined(separator: "; ")));"
+                        "cannot open \(path): the database is corrupt (\(findings.joined(separator: "; ")));"
                             + " move it away to start with empty state"
                     )
                 }

@@ -30,6 +30,8 @@ public final class StateDatabase: Sendable {
     public let path: String
 
     let pool: DatabasePool
+    /// The alert lists last committed per group, shared by every AlertStateStore on this database.
+    let alertStateCache = AlertStateCache()
     private let lock: StateDirectoryLock
 
     /// Opens `<directory>/tether.db`, creating the directory and the database if needed, and

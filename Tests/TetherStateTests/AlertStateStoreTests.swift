@@ -115,6 +115,19 @@ import Testing
         }
     }
 
+    @Test func storesOnOneDatabaseShareWhatTheyKnow() throws {
+        try withTemporaryDirectory { directory in
+            let database = try StateDatabase(directory: directory)
+            let first = AlertStateStore(database: database)
+            let second = AlertStateStore(database: database)
+            let alerts = [Self.alert(number: 1)]
+            try first.replaceAlerts(ofGroup: "g", with: alerts)
+            try second.replaceAlerts(ofGroup: "g", with: [])
+            #expect(try first.replaceAlerts(ofGroup: "g", with: alerts) == .init(written: 1, deleted: 0))
+            #expect(try second.alerts() == alerts)
+        }
+    }
+
     @Test func canonicalLabelText() {
         #expect(CanonicalJSON.encode([:]) == "{}")
         #expect(
@@ -134,6 +147,11 @@ import Testing
             #expect(try store.removeGroups(notIn: ["b"]) == 0)
             #expect(try store.removeGroups(notIn: []) == 2)
             #expect(try store.alerts().isEmpty)
+
+            // A removed group written again with its old alerts is written, not skipped.
+            let again = (0..<2).map { Self.alert(number: $0, group: "b") }
+            #expect(try store.replaceAlerts(ofGroup: "b", with: again) == .init(written: 2, deleted: 0))
+            #expect(try store.alerts() == again)
         }
     }
 
@@ -147,7 +165,15 @@ import Testing
             let first = try clock.measure { changes = try store.replaceAlerts(ofGroup: "g", with: alerts) }
             #expect(changes == .init(written: 10_000, deleted: 0))
 
-            let unchanged = try clock.measure { changes = try store.replaceAlerts(ofGroup: "g", with: alerts) }
+            // A list built anew, as the rule engine does every evaluation.
+            let rebuilt = (0..<10_000).map { Self.alert(number: $0) }
+            let unchanged = try clock.measure { changes = try store.replaceAlerts(ofGroup: "g", with: rebuilt) }
+            #expect(changes == .init(written: 0, deleted: 0))
+
+            // The same alerts in another order miss the fast path; SQL finds nothing to write.
+            let reordered = try clock.measure {
+                changes = try store.replaceAlerts(ofGroup: "g", with: alerts.reversed())
+            }
             #expect(changes == .init(written: 0, deleted: 0))
 
             for index in alerts.indices { alerts[index].value += 0.5 }
@@ -160,7 +186,8 @@ import Testing
 
             print(
                 "AlertStateStore, 10,000 alerts in one group: first replace \(first),"
-                    + " unchanged \(unchanged), all values changed \(allChanged), alerts() \(reading)"
+                    + " unchanged \(unchanged), unchanged in another order \(reordered), all values changed"
+                    + " \(allChanged), alerts() \(reading)"
             )
         }
     }

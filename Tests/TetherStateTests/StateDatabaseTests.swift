@@ -39,8 +39,10 @@ import Darwin
                 try AlertStateStore(database: database).replaceAlerts(ofGroup: alert.group, with: [alert])
                 try database.close()
             }
-            let database = try StateDatabase(directory: directory)
-            #expect(try AlertStateStore(database: database).alerts() == [alert])
+            let store = AlertStateStore(database: try StateDatabase(directory: directory))
+            #expect(try store.alerts() == [alert])
+            // Rewriting what is already stored changes nothing.
+            #expect(try store.replaceAlerts(ofGroup: alert.group, with: [alert]) == .init(written: 0, deleted: 0))
         }
     }
 
@@ -71,7 +73,10 @@ import Darwin
             let database = try StateDatabase(directory: directory)
             try database.close()
             try database.close()
-            #expect(throws: StateDatabaseError.self) { try AlertStateStore(database: database).alerts() }
+            let store = AlertStateStore(database: database)
+            #expect(throws: StateDatabaseError.self) { try store.alerts() }
+            #expect(throws: StateDatabaseError.self) { try store.replaceAlerts(ofGroup: "g", with: []) }
+            #expect(throws: StateDatabaseError.self) { try store.removeGroups(notIn: []) }
         }
     }
 
@@ -124,7 +129,8 @@ import Darwin
 
             let error = #expect(throws: StateDatabaseError.self) { try StateDatabase(directory: directory) }
             #expect(error?.code == .corrupt)
-            #expect(error?.message.hasPrefix("cannot open \(path): the database is corrupt (") == true)
+            #expect(error?.message.hasPrefix("cannot open \(path): the database is corrupt (Page ") == true)
+            #expect(error?.message.contains("\n") == false)
             #expect(error?.message.hasSuffix("); move it away to start with empty state") == true)
         }
     }
