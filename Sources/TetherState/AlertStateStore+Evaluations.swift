@@ -21,7 +21,7 @@ extension AlertStateStore {
             return try self.database.pool.read { db in
                 var times: [String: Double] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT group_key, evaluated_at FROM rule_group_evaluation") {
-                    times[row[0]] = row[1]
+                    times[try row.decode(String.self, atIndex: 0)] = try row.decode(Double.self, atIndex: 1)
                 }
                 return times
             }

@@ -89,7 +89,7 @@ enum GoMath {
             }
             a1 = Foundation.exp(yf * Foundation.log(x))
         }
-        var (x1, xe) = frexp(x)
+        var (x1, xe) = goFrexp(x)
         var i = Int64(yi)
         while i != 0 {
             if xe < -(1 << 12) || (1 << 12) < xe {
@@ -113,6 +113,13 @@ enum GoMath {
             ae = -ae
         }
         return scalbn(a1, ae)
+    }
+
+    /// Go's `math.Frexp`: a fraction in ±[0.5, 1) with the sign of `x` (Foundation's `frexp`
+    /// overlay drops the sign on Linux).
+    private static func goFrexp(_ x: Double) -> (Double, Int) {
+        if x == 0 || !x.isFinite { return (x, 0) }
+        return (Double(sign: x.sign, exponent: -1, significand: x.significand), Int(x.exponent) + 1)
     }
 
     private static func isOddInteger(_ x: Double) -> Bool {
