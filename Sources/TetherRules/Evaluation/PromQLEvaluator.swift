@@ -159,6 +159,9 @@ public struct PromQLEvaluator {
 /// Regular expressions compiled once per evaluator, and each one's answer for every label value
 /// it has seen: target names repeat every evaluation, and Swift's `Regex` is slow to run.
 public final class MatcherCache {
+    /// Answers kept per pattern: far more than the label values of 10,000 targets.
+    static let maximumAnswers = 200_000
+
     public init() {}
 
     private var regexes: [String: Regex<AnyRegexOutput>] = [:]
@@ -185,6 +188,8 @@ public final class MatcherCache {
             regex = compiled
         }
         let answer = (try? regex.wholeMatch(in: value)) != nil
+        // Bounded: label values that never repeat (an ever-changing label) must not grow it forever.
+        if answers[pattern, default: [:]].count >= Self.maximumAnswers { answers[pattern] = [:] }
         answers[pattern, default: [:]][value] = answer
         return answer
     }
