@@ -74,7 +74,11 @@ public final class RuleManager: Service, Sendable {
             metadata: ["groups": "\(groups.count)", "rules": "\(groups.map(\.rules.count).reduce(0, +))"]
         )
 
-        var due = [Int64](repeating: Self.now(), count: groups.count)
+        // The first evaluation comes one interval after the start, as the first heartbeats do: before
+        // then every target is still connecting, and `tether_target_up == 0` would make every
+        // target's alert pending at once.
+        let start = Self.now()
+        var due = groups.map { start + $0.interval }
         let stopping = NIOLockedValueBox(false)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
