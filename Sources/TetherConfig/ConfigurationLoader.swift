@@ -40,14 +40,7 @@ public enum ConfigurationLoader {
         baseDirectory: String?
     ) throws(ConfigurationError) -> TetherConfiguration {
         var decoder = ConfigurationDecoder(file: file, environment: environment, baseDirectory: baseDirectory)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            decoder.report(yamlError: error, yaml: yaml)
-            throw ConfigurationError(diagnostics: decoder.diagnostics)
-        }
-        guard let root, !ConfigurationDecoder.isNull(root) else {
+        guard let root = try Self.compose(yaml, reportingTo: &decoder) else {
             decoder.report(
                 "the configuration is empty; expected a mapping with keys "
                     + ConfigurationDecoder.rootKeys.joined(separator: ", "),
@@ -61,6 +54,21 @@ public enum ConfigurationLoader {
             )
         }
         return configuration
+    }
+
+    /// The document's root node, or nil for an empty document; a YAML syntax error is thrown as
+    /// the decoder's diagnostic, with its position.
+    static func compose(
+        _ yaml: String,
+        reportingTo decoder: inout ConfigurationDecoder
+    ) throws(ConfigurationError) -> Node? {
+        do {
+            guard let root = try Yams.compose(yaml: yaml), !ConfigurationDecoder.isNull(root) else { return nil }
+            return root
+        } catch {
+            decoder.report(yamlError: error, yaml: yaml)
+            throw ConfigurationError(diagnostics: decoder.diagnostics)
+        }
     }
 
     /// File order; the order found is kept for one position.

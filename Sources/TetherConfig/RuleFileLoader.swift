@@ -29,14 +29,9 @@ public enum RuleFileLoader {
     public static func load(yaml: String, file: String) throws(ConfigurationError) -> RuleFile {
         var decoder = ConfigurationDecoder(file: file, environment: nil, baseDirectory: nil)
         decoder.sourceLines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            decoder.report(yamlError: error, yaml: yaml)
-            throw ConfigurationError(diagnostics: decoder.diagnostics)
+        guard let root = try ConfigurationLoader.compose(yaml, reportingTo: &decoder) else {
+            return RuleFile(path: file, groups: [])
         }
-        guard let root, !ConfigurationDecoder.isNull(root) else { return RuleFile(path: file, groups: []) }
         guard let ruleFile = decoder.ruleFile(root, path: file) else {
             throw ConfigurationError(diagnostics: ConfigurationLoader.sorted(decoder.diagnostics))
         }

@@ -37,14 +37,7 @@ public enum RuleTestFileLoader {
     ) throws(ConfigurationError) -> RuleTestFile {
         var decoder = ConfigurationDecoder(file: file, environment: nil, baseDirectory: baseDirectory)
         decoder.sourceLines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            decoder.report(yamlError: error, yaml: yaml)
-            throw ConfigurationError(diagnostics: decoder.diagnostics)
-        }
-        guard let root, !ConfigurationDecoder.isNull(root) else {
+        guard let root = try ConfigurationLoader.compose(yaml, reportingTo: &decoder) else {
             return RuleTestFile(
                 path: file,
                 ruleFiles: [],
