@@ -141,6 +141,50 @@ final class TetherAgentProcess {
     /// For `defer`: SIGTERM, SIGKILL after a grace period; nothing when it has exited already.
     func stop() { child.stop(grace: .seconds(5)) }
 
+    /// SIGKILL (no graceful shutdown, nothing saved on the way out), then waits for the exit.
+    func killAndWait(timeout: Duration = .seconds(5)) async throws {
+        child.send(SIGKILL)
+        guard await child.waitForExit(timeout: timeout) else {
+            throw E2EError("tether run still running \(timeout) after SIGKILL\n\(diagnostics)")
+        }
+    }
+
+    /// Starts `tether run` again on this one's configuration file and port, once this one has
+    /// exited, and waits until `/-/ready` answers 200. The new process logs to `<name>.stderr`, so
+    /// the old log is kept; a listen port not yet released is retried until `timeout`.
+    func restart(name: String, timeout: Duration = .seconds(20)) async throws -> TetherAgentProcess {
+        guard !isRunning else { throw E2EError("restart: tether run (pid \(pid)) is still running") }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let child = try ChildProcess(
+                name: name,
+                executable: try TetherCLI.binary(),
+                arguments: ["run", "--config", configURL.path, "--log-level", "debug"],
+                directory: configURL.deletingLastPathComponent()
+            )
+            let agent = TetherAgentProcess(configURL: configURL, port: port, child: child)
+            while child.isRunning {
+                if Ports.isListening(pid: child.pid, port: port),
+                    let ready = try? await LoopbackHTTP.get(port: port, path: "/-/ready", timeout: .seconds(2)),
+                    ready.status == 200
+                {
+                    return agent
+                }
+                if ContinuousClock.now >= deadline {
+                    child.stop()
+                    throw E2EError("restarted tether run: /-/ready not 200 within \(timeout)\n\(agent.diagnostics)")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            guard child.stderr.contains("Address already in use"), ContinuousClock.now < deadline else {
+                throw E2EError(
+                    "restarted tether run exited with \(agent.exitDescription) before it was ready\n\(agent.diagnostics)"
+                )
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
     private var exitDescription: String {
         guard let code = child.exitCode else { return "no exit yet" }
         return child.terminatedBySignal ? "signal \(code)" : "status \(code)"
