@@ -67,6 +67,9 @@ public final class RuleManager: Service, Sendable {
         let storage = MemorySeriesStorage()
         let matchers = MatcherCache()
         var sampled: Set<Labels> = []
+        // The agent registers its targets when it starts; sampling before that would find no
+        // series, end every restored alert and start its `for` over.
+        while !registry.isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
         restore(groups, now: Self.now())
         publish(groups)
         logger.notice(
