@@ -129,7 +129,11 @@ public final class RuleManager: Service, Sendable {
         return all ? nil : names
     }
 
-    /// How much history the rules can look at: the longest range plus offset, plus the lookback.
+    /// How much history the rules can look at: the longest range plus offset, and one interval
+    /// more, since every series is sampled at every evaluation. The 5 minute lookback needs no
+    /// history of its own here (the newest sample is never older than an interval; a series that
+    /// ends gets a staleness marker) except for what slower groups record, which others read for up
+    /// to the lookback or that group's interval, whichever is shorter.
     static func retention(_ groups: [RuleGroup]) -> Int64 {
         var longest: Int64 = 0
         for rule in groups.flatMap(\.rules) {
@@ -137,7 +141,8 @@ public final class RuleManager: Service, Sendable {
                 longest = max(longest, (range?.milliseconds ?? 0) + max(0, selector.offset?.milliseconds ?? 0))
             }
         }
-        return longest + PromQLEvaluator.defaultLookbackDelta + (groups.map(\.interval).max() ?? 0)
+        let slowest = groups.map(\.interval).max() ?? 0
+        return max(longest, min(PromQLEvaluator.defaultLookbackDelta, slowest)) + slowest
     }
 
     /// Takes one sample of every metric the rules read; series seen last time and gone now get
