@@ -54,10 +54,9 @@
 #   BENCH_KEEP=1         keep the work directory (configs, logs, JSON) under bench/out/
 set -euo pipefail
 
-BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-OUT_DIR="$BENCH_DIR/out"
-HELPER_PY="$BENCH_DIR/agent10k.py"
+BENCH_NAME=agent-10k
+# shellcheck source=bench/lib10k.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib10k.sh"
 
 TARGETS="${BENCH_TARGETS:-10000}"
 INTERVAL="${BENCH_INTERVAL:-1s}"
@@ -72,7 +71,6 @@ BB_SECONDS="${BENCH_BB_SECONDS:-20}"
 BB_CONNS="${BENCH_BB_CONNS:-32}"
 METRICS_GETS="${BENCH_METRICS_GETS:-20}"
 BLACKBOX="${BLACKBOX_BIN:-prometheus-blackbox-exporter}"
-ECHO_IPS=(127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5)
 
 for v in TARGETS MAX_CONNECTS ECHO_PROCS PORTS_PER_IP CONNECT_SECONDS SETTLE_SECONDS \
     WINDOW_SECONDS BB_RATE BB_SECONDS BB_CONNS METRICS_GETS; do
@@ -97,138 +95,14 @@ for tool in python3 curl "$BLACKBOX"; do
     fi
 done
 
-mkdir -p "$OUT_DIR"
-
 # --- build ------------------------------------------------------------------------------
-if [[ -n "${TETHER_BIN:-}" ]]; then
-    TETHER="$TETHER_BIN"
-else
-    echo "== building tether (release)" >&2
-    if ! (cd "$REPO_ROOT" && swift build -c release --product tether >&2); then
-        echo "agent-10k: swift build -c release --product tether failed" >&2
-        exit 2
-    fi
-    TETHER="$(cd "$REPO_ROOT" && swift build -c release --show-bin-path)/tether"
-fi
-if [[ ! -x "$TETHER" ]]; then
-    echo "agent-10k: tether binary not found or not executable: $TETHER" >&2
-    exit 2
-fi
-
-# --- processes and cleanup --------------------------------------------------------------
-WORK="$(mktemp -d "$OUT_DIR/agent-10k.XXXXXX")"
-PIDS=()      # every process this script started
-HELPER_PID=""
-
-# helper ARGS...: run bench/agent10k.py ARGS in the background and wait for it, so that a
-# SIGINT/SIGTERM to this script is handled at once (bash defers traps while a foreground
-# child runs) and the helper is stopped by cleanup too.
-helper() {
-    python3 "$HELPER_PY" "$@" &
-    HELPER_PID=$!
-    local rc=0
-    wait "$HELPER_PID" || rc=$?
-    HELPER_PID=""
-    return "$rc"
-}
-
-# stop_pid PID [SECONDS]: SIGTERM, wait up to SECONDS (default 10) polling, then SIGKILL.
-stop_pid() {
-    local pid="$1" limit="${2:-10}" i
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < limit * 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.02
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local pid
-    trap - EXIT INT TERM
-    if [[ -n "$HELPER_PID" ]]; then
-        stop_pid "$HELPER_PID" 2
-    fi
-    for pid in "${PIDS[@]}"; do
-        stop_pid "$pid" 5
-    done
-    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
-        echo "== kept $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# wait_lines FILE N PID WHAT: poll until FILE has N complete lines (10 s, PID must live).
-wait_lines() {
-    local file="$1" want="$2" pid="$3" what="$4" deadline=$((SECONDS + 10))
-    while (($(wc -l <"$file") < want)); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "agent-10k: $what exited before it was ready:" >&2
-            cat "${file%.out}.err" >&2 || true
-            exit 2
-        fi
-        if ((SECONDS >= deadline)); then
-            echo "agent-10k: $what not ready within 10 s" >&2
-            exit 2
-        fi
-        sleep 0.05
-    done
-}
-
-# wait_http URL PID WHAT: poll until URL answers 200 (15 s, PID must live).
-wait_http() {
-    local url="$1" pid="$2" what="$3" deadline=$((SECONDS + 15))
-    until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)" == 200 ]]; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            return 1
-        fi
-        if ((SECONDS >= deadline)); then
-            echo "agent-10k: $what did not answer $url within 15 s" >&2
-            exit 2
-        fi
-        sleep 0.1
-    done
-}
+build_tether
+setup_work
 
 # --- 0. responders ----------------------------------------------------------------------
-echo "== starting $ECHO_PROCS tether echo processes" >&2
-ECHO_OUTS=()
-ECHO_PIDS=()
-for ((p = 0; p < ECHO_PROCS; p++)); do
-    args=()
-    nlisten=0
-    if ((p == 0)); then
-        args+=(--listen 127.0.0.1:0)   # blackbox_exporter's target: the first listener
-        nlisten=1
-    fi
-    for ((i = p; i < ${#ECHO_IPS[@]}; i += ECHO_PROCS)); do
-        for ((k = 0; k < PORTS_PER_IP; k++)); do
-            args+=(--listen "${ECHO_IPS[$i]}:0")
-            nlisten=$((nlisten + 1))
-        done
-    done
-    if ((nlisten == (p == 0 ? 1 : 0))); then
-        echo "agent-10k: BENCH_ECHO_PROCS=$ECHO_PROCS is more than the ${#ECHO_IPS[@]} addresses" >&2
-        exit 2
-    fi
-    "$TETHER" echo "${args[@]}" >"$WORK/echo$p.out" 2>"$WORK/echo$p.err" &
-    pid=$!
-    PIDS+=("$pid")
-    ECHO_PIDS+=("$pid")
-    wait_lines "$WORK/echo$p.out" "$nlisten" "$pid" "tether echo #$p"
-    ECHO_OUTS+=("$WORK/echo$p.out")
-done
-read -r -a ALL_ADDRS <<<"$(helper echo-addrs "${ECHO_OUTS[@]}")"
+start_echo "$ECHO_PROCS" "$PORTS_PER_IP" 1
 BB_TARGET="${ALL_ADDRS[0]}"
 TARGET_ADDRS=("${ALL_ADDRS[@]:1}")
-helper ping "${ALL_ADDRS[@]}"
 echo "   ${#TARGET_ADDRS[@]} listeners for the agent: ${TARGET_ADDRS[*]}" >&2
 echo "   blackbox target: $BB_TARGET" >&2
 

@@ -55,10 +55,17 @@ public protocol SeriesStorage {
 /// Series are kept per metric name, sorted by labels as Prometheus returns them (which decides, for
 /// example, which of two equal values `topk` keeps). A class: rules append to it while they are
 /// evaluated, and a copy of thousands of series per rule would be wasted.
+///
+/// A new series is appended at the end of its name's array, and the array is sorted when it is next
+/// read: the agent's first sample adds hundreds of thousands of series (20 histogram buckets for
+/// each of 10,000 targets), and a sorted insert of each one, which shifts and renumbers the
+/// series after it, made that first sample quadratic (minutes for 10,000 targets).
 public final class MemorySeriesStorage: SeriesStorage {
     private var byName: [String: [SeriesSamples]] = [:]
     /// Position of every series within its name's array.
     private var positions: [Labels: Int] = [:]
+    /// Names whose arrays gained a series out of label order since they were last sorted.
+    private var unsorted: Set<String> = []
 
     public init() {}
 
@@ -72,10 +79,17 @@ public final class MemorySeriesStorage: SeriesStorage {
             byName[name]![position].values.append(value)
             return
         }
-        var series = byName[name, default: []]
-        let insertAt = series.firstIndex { labels < $0.labels } ?? series.endIndex
-        series.insert(SeriesSamples(labels: labels, timestamps: [timestamp], values: [value]), at: insertAt)
-        for index in insertAt..<series.endIndex { positions[series[index].labels] = index }
+        // In place (`default:` modifies the stored array): a copy here would copy every series of the name.
+        if let last = byName[name]?.last, !(last.labels < labels) { unsorted.insert(name) }
+        positions[labels] = byName[name]?.count ?? 0
+        byName[name, default: []].append(SeriesSamples(labels: labels, timestamps: [timestamp], values: [value]))
+    }
+
+    /// Sorts the series of `name` by labels if series were added out of order.
+    private func sortIfNeeded(_ name: String) {
+        guard unsorted.remove(name) != nil, var series = byName.removeValue(forKey: name) else { return }
+        series.sort { $0.labels < $1.labels }
+        for (index, one) in series.enumerated() { positions[one.labels] = index }
         byName[name] = series
     }
 
@@ -88,36 +102,36 @@ public final class MemorySeriesStorage: SeriesStorage {
 
     /// Forgets samples older than `time`, and series left with none.
     public func removeSamples(before time: Int64) {
-        for (name, series) in byName {
-            var kept: [SeriesSamples] = []
-            kept.reserveCapacity(series.count)
-            var changed = false
-            for var one in series {
-                let first = one.firstIndex(atOrAfter: time)
-                if first == one.timestamps.count {
-                    changed = true
-                    continue
-                }
-                if first > 0 {
-                    one.timestamps.removeFirst(first)
-                    one.values.removeFirst(first)
-                }
-                kept.append(one)
+        for name in Array(byName.keys) {
+            // Taken out of the dictionary so that the arrays are uniquely referenced and trimmed in
+            // place; most rounds nothing is old enough and nothing is written.
+            var series = byName.removeValue(forKey: name)!
+            var emptied = false
+            for index in series.indices {
+                let first = series[index].firstIndex(atOrAfter: time)
+                guard first > 0 else { continue }
+                if first == series[index].timestamps.count { emptied = true }
+                series[index].timestamps.removeFirst(first)
+                series[index].values.removeFirst(first)
             }
-            if kept.isEmpty {
-                byName[name] = nil
+            if emptied {
+                for one in series where one.timestamps.isEmpty { positions[one.labels] = nil }
+                series.removeAll { $0.timestamps.isEmpty }
+                for (index, one) in series.enumerated() { positions[one.labels] = index }
+            }
+            if series.isEmpty {
+                unsorted.remove(name)
             } else {
-                byName[name] = kept
-            }
-            if changed {
-                for series in series { positions[series.labels] = nil }
-                for (index, one) in kept.enumerated() { positions[one.labels] = index }
+                byName[name] = series
             }
         }
     }
 
     public func series(named name: String?) -> [SeriesSamples] {
-        if let name { return byName[name] ?? [] }
+        if let name {
+            sortIfNeeded(name)
+            return byName[name] ?? []
+        }
         return byName.values.flatMap { $0 }.sorted { $0.labels < $1.labels }
     }
 }
