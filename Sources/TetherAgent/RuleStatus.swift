@@ -1,4 +1,4 @@
-public import TetherMetrics
+import TetherMetrics
 public import TetherRules
 
 /// What the rule engine shows the outside after an evaluation: a copy, so that the HTTP server
