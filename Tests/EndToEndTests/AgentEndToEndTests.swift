@@ -124,12 +124,19 @@ struct AgentEndToEndTests {
                 violations.append("backoff \(backoff)s with \(failures) failures in a row (bound \(bound)s)")
             }
             let refusedCount = metrics.value("tether_connects_total", refused) ?? 0
-            // Every attempt since the kill was refused, so in backoff (after the attempt is
-            // recorded) the attempts failed in a row are exactly the refused ones.
+            // Every attempt since the kill failed (most refused; the first may race the dying
+            // server and fail otherwise), and none failed before it, so in backoff (after the
+            // attempt is recorded) the attempts failed in a row are all the failed ones.
+            let failedCount =
+                metrics.sum("tether_connects_total", target)
+                - (metrics.value("tether_connects_total", target.merging(["result": "success"]) { $1 }) ?? 0)
             if metrics.value("tether_connection_state", target.merging(["state": "backoff"]) { $1 }) == 1,
-                failures != refusedCount
+                failures != failedCount
             {
-                let miscount = "\(Int(failures)) failures in a row after \(Int(refusedCount)) refused attempts"
+                let results = metrics.samples("tether_connects_total", target).map {
+                    "\($0.labels["result"] ?? "?")=\(Int($0.value))"
+                }
+                let miscount = "\(Int(failures)) failures in a row after attempts \(results.joined(separator: ", "))"
                 if !miscounts.contains(miscount) { miscounts.append(miscount) }
             }
             if refusedSeen.last != refusedCount { refusedSeen.append(refusedCount) }
@@ -139,7 +146,7 @@ struct AgentEndToEndTests {
         #expect(violations.isEmpty, "backoff above min(max, initial × 2^(n−1)): \(violations)\n\(agent.diagnostics)")
         #expect(
             miscounts.isEmpty,
-            "connect_failures_consecutive counts the attempts that failed in a row"
+            "connect_failures_consecutive counts the attempts that failed in a row: \(miscounts)"
         )
         // Reaching ≥ 4 from 0 after the kill is the growth; polls may be slower than the backoff,
         // so only the order of what was seen is asserted, not how many steps a poll caught.
