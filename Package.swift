@@ -187,6 +187,7 @@ let package = Package(
                 "TetherEcho",
                 "TetherHeartbeat",
                 "TetherMetrics",
+                "TetherRules",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

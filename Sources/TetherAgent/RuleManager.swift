@@ -13,8 +13,8 @@ public import TetherState
 /// `tether_alerts`.
 ///
 /// At every evaluation the metrics the rules name are sampled from the registry into an in-memory
-/// series store, which keeps just the history the rules' ranges need (plus the 5 minute
-/// lookback): a target that disappears gets a staleness marker, so its series end at once.
+/// series store (`RuleSampler`), which keeps of each metric just the history the rules' ranges
+/// over it need: a target that disappears gets a staleness marker, so its series end at once.
 /// Groups and the store are owned by `run()`'s task; other tasks only see `status`.
 public final class RuleManager: Service, Sendable {
     private let configuration: TetherConfiguration
@@ -58,15 +58,14 @@ public final class RuleManager: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        let sampledNames = Self.metricNames(groups)
-        let retention = Self.retention(groups)
+        let sampler = RuleSampler(names: RuleSampler.metricNames(groups))
+        let retention = RuleSampler.retention(groups)
         let context = RuleEvaluationContext(
             externalLabels: configuration.global.externalLabels,
             externalURL: externalURL
         )
-        let storage = MemorySeriesStorage()
-        let matchers = MatcherCache()
-        var sampled: Set<Labels> = []
+        let storage = MemorySeriesStorage(retention: retention, interval: groups.map(\.interval).min() ?? 0)
+        let cache = EvaluationCache()
         // The agent registers its targets when it starts; sampling before that would find no
         // series, end every restored alert and start its `for` over.
         while !registry.isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
@@ -88,14 +87,19 @@ public final class RuleManager: Service, Sendable {
                 let now = Self.now()
                 let ready = groups.indices.filter { due[$0] <= now }
                 if !ready.isEmpty {
-                    sampled = self.sample(sampledNames, into: storage, at: now, previous: sampled)
+                    sampler.sample(self.registry, into: storage, at: now)
                     for index in ready {
+                        // A round over many targets takes a while: a shutdown need not wait for it.
+                        if stopping.withLockedValue({ $0 }) { break }
                         let group = groups[index]
-                        group.evaluate(at: now, storage: storage, context: context, matchers: matchers)
+                        group.evaluate(at: now, storage: storage, context: context, cache: cache)
                         self.save(group, at: now)
                         while due[index] <= now { due[index] += group.interval }
                     }
-                    storage.removeSamples(before: now - retention)
+                    // The results shared by this round's rules hold hundreds of thousands of
+                    // samples; the next round has new samples and computes its own.
+                    cache.removeResults()
+                    storage.removeExpiredSamples(at: now)
                     self.publish(groups)
                 }
                 // Short naps, so that a graceful shutdown is noticed within a quarter second.
@@ -105,65 +109,6 @@ public final class RuleManager: Service, Sendable {
         } onGracefulShutdown: {
             stopping.withLockedValue { $0 = true }
         }
-    }
-
-    // MARK: Sampling
-
-    /// The metric names the rules read; nil when a selector names none (`{target="x"}`), so
-    /// that every metric must be sampled.
-    static func metricNames(_ groups: [RuleGroup]) -> Set<String>? {
-        var names = Set<String>()
-        var all = false
-        for rule in groups.flatMap(\.rules) {
-            rule.definition.expression.forEachSelector { selector, _ in
-                if let name = selector.metricName
-                    ?? selector.matchers.first(where: { $0.name == Labels.metricName && $0.matchOperator == .equal })?
-                    .value
-                {
-                    names.insert(name)
-                } else {
-                    all = true
-                }
-            }
-        }
-        return all ? nil : names
-    }
-
-    /// How much history the rules can look at: the longest range plus offset, and one interval
-    /// more, since every series is sampled at every evaluation. The 5 minute lookback needs no
-    /// history of its own here (the newest sample is never older than an interval; a series that
-    /// ends gets a staleness marker) except for what slower groups record, which others read for up
-    /// to the lookback or that group's interval, whichever is shorter.
-    static func retention(_ groups: [RuleGroup]) -> Int64 {
-        var longest: Int64 = 0
-        for rule in groups.flatMap(\.rules) {
-            rule.definition.expression.forEachSelector { selector, range in
-                longest = max(longest, (range?.milliseconds ?? 0) + max(0, selector.offset?.milliseconds ?? 0))
-            }
-        }
-        let slowest = groups.map(\.interval).max() ?? 0
-        return max(longest, min(PromQLEvaluator.defaultLookbackDelta, slowest)) + slowest
-    }
-
-    /// Takes one sample of every metric the rules read; series seen last time and gone now get
-    /// a staleness marker.
-    private func sample(
-        _ names: Set<String>?,
-        into storage: MemorySeriesStorage,
-        at time: Int64,
-        previous: Set<Labels>
-    ) -> Set<Labels> {
-        var seen = Set<Labels>()
-        registry.collect(names: names) { name, pairs, value in
-            var labels = Labels(pairs)
-            labels.set(Labels.metricName, name)
-            storage.append(labels, timestamp: time, value: value)
-            seen.insert(labels)
-        }
-        for gone in previous.subtracting(seen) {
-            storage.append(gone, timestamp: time, value: StaleMarker.value)
-        }
-        return seen
     }
 
     // MARK: State

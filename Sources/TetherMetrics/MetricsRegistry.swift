@@ -73,9 +73,9 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// Every sample of the metrics named in `names` (as exposed: `tether_target_up`,
-    /// `tether_heartbeat_rtt_seconds_bucket`, …), as name, labels and value: what the rule engine
-    /// samples at each evaluation. Families no rule names are not visited; nil visits all.
-    public func collect(names: Set<String>?, _ body: (String, [(String, String)], Double) -> Void) {
+    /// `tether_heartbeat_rtt_seconds_bucket`, …): what the rule engine samples at each evaluation.
+    /// Families no rule names are not visited; nil visits all.
+    public func collect(names: Set<String>?, _ body: (CollectedSample) -> Void) {
         let targets = self.targets
         for section in TargetMetrics.Section.allCases
         where names.map({ TargetMetrics.sampleNames(section).contains(where: $0.contains) }) ?? true {
@@ -83,16 +83,16 @@ public final class MetricsRegistry: Sendable {
         }
         for (name, labels, value) in self.agentSamples(targetCount: targets.count)
         where names?.contains(name) ?? true {
-            body(name, labels, value)
+            body(CollectedSample(name: name, labels: labels, value: value))
         }
     }
 
     /// The agent's own samples, outside the per-target families.
-    private func agentSamples(targetCount: Int) -> [(String, [(String, String)], Double)] {
+    private func agentSamples(targetCount: Int) -> [(String, [(name: String, value: String)], Double)] {
         let (reloadOK, reloadTime) = self.state.withLockedValue {
             ($0.configReloadSuccessful, $0.configReloadTimestamp)
         }
-        var samples: [(String, [(String, String)], Double)] = [
+        var samples: [(String, [(name: String, value: String)], Double)] = [
             (MetricNames.buildInfo.name, [("version", self.version)], 1),
             (MetricNames.targets.name, [], Double(targetCount)),
             (MetricNames.configReloadSuccessful.name, [], reloadOK ? 1 : 0),
@@ -159,5 +159,27 @@ public struct MetricFamilySamples: Sendable {
     public init(family: MetricNames.Family, samples: [(labels: [(name: String, value: String)], value: Double)]) {
         self.family = family
         self.samples = samples
+    }
+}
+
+/// One sample of tether's own metrics as the rule engine takes it.
+public struct CollectedSample {
+    public let name: String
+    /// For per-target series, the target's labels: the same array for all of its samples.
+    public let labels: [(name: String, value: String)]
+    /// The one label some families add to the target's (`le`, `state`, `result`, …).
+    public let extra: (name: String, value: String)?
+    public let value: Double
+
+    init(
+        name: String,
+        labels: [(name: String, value: String)],
+        extra: (name: String, value: String)? = nil,
+        value: Double
+    ) {
+        self.name = name
+        self.labels = labels
+        self.extra = extra
+        self.value = value
     }
 }

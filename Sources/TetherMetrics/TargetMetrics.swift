@@ -17,6 +17,8 @@ public final class TargetMetrics: Sendable {
     public let labels: [(name: String, value: String)]
     /// `target="…",team="…"`, rendered once.
     let labelPrefix: [UInt8]
+    /// `target` and the target's own labels: the labels of every series the rule engine samples.
+    let collectLabels: [(name: String, value: String)]
     private let values: NIOLockedValueBox<TargetSnapshot>
 
     /// How many recent RTTs are kept for the status page and API.
@@ -33,6 +35,7 @@ public final class TargetMetrics: Sendable {
             ExpositionWriter.appendLabel(name: labelName, value: value, to: &prefix)
         }
         self.labelPrefix = prefix
+        self.collectLabels = [("target", name)] + self.labels
         self.values = NIOLockedValueBox(TargetSnapshot())
     }
 
@@ -177,24 +180,41 @@ public final class TargetMetrics: Sendable {
     }
 
     private static let bucketBounds: [String] = MetricNames.rttBuckets.map(\.description) + ["+Inf"]
+    private static let bucketSampleName = MetricNames.heartbeatRTT.name + "_bucket"
+    private static let sumSampleName = MetricNames.heartbeatRTT.name + "_sum"
+    private static let countSampleName = MetricNames.heartbeatRTT.name + "_count"
 
-    /// Hands this target's samples of one family to `body` as name, labels and value, for the rule
-    /// engine: the same values the exposition shows.
-    func collect(_ section: Section, _ body: (String, [(String, String)], Double) -> Void) {
+    /// Hands this target's samples of one family to `body`, for the rule engine: the same values
+    /// the exposition shows. Every sample shares `collectLabels`, so that the rule engine
+    /// recognises a target's series from one evaluation to the next without comparing strings.
+    func collect(_ section: Section, _ body: (CollectedSample) -> Void) {
         let name = section.family.name
-        var base: [(String, String)] = [("target", self.name)]
-        base += self.labels.map { ($0.name, $0.value) }
+        let labels = self.collectLabels
         let values = self.snapshot()
         Self.visit(section, values) { slot, value in
             switch slot {
-            case .value: body(name, base, value)
-            case .state(let index): body(name, base + [("state", ConnectionState.allCases[index].rawValue)], value)
-            case .bucket(let index): body(name + "_bucket", base + [("le", Self.bucketBounds[index])], value)
-            case .sum: body(name + "_sum", base, value)
-            case .count: body(name + "_count", base, value)
-            case .labelled(let labelName, let labelValue): body(name, base + [(labelName, labelValue)], value)
+            case .value: body(CollectedSample(name: name, labels: labels, value: value))
+            case .state(let index):
+                body(CollectedSample(name: name, labels: labels, extra: Self.stateLabelPairs[index], value: value))
+            case .bucket(let index):
+                body(
+                    CollectedSample(
+                        name: Self.bucketSampleName,
+                        labels: labels,
+                        extra: ("le", Self.bucketBounds[index]),
+                        value: value
+                    )
+                )
+            case .sum: body(CollectedSample(name: Self.sumSampleName, labels: labels, value: value))
+            case .count: body(CollectedSample(name: Self.countSampleName, labels: labels, value: value))
+            case .labelled(let labelName, let labelValue):
+                body(CollectedSample(name: name, labels: labels, extra: (labelName, labelValue), value: value))
             }
         }
+    }
+
+    private static let stateLabelPairs: [(name: String, value: String)] = ConnectionState.allCases.map {
+        ("state", $0.rawValue)
     }
 
     // MARK: Recording

@@ -71,24 +71,30 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible, S
 
     /// These labels without the metric name, as functions and operators return them.
     public var droppingMetricName: Labels {
-        var copy = self
-        copy.labels.removeAll { $0.name == Self.metricName }
+        guard let index = labels.firstIndex(where: { $0.name == Self.metricName }) else { return self }
+        var copy = Labels()
+        copy.labels.reserveCapacity(labels.count - 1)
+        copy.labels += labels[..<index]
+        copy.labels += labels[(index + 1)...]
         return copy
     }
 
     /// Only the named labels (`on`, `by`).
-    public func keeping(_ names: some Sequence<String>) -> Labels {
-        let names = Set(names)
-        var copy = self
-        copy.labels.removeAll { !names.contains($0.name) }
+    ///
+    /// The names are searched one by one rather than hashed into a set: grouping lists name a
+    /// few labels, and these run for every sample of an aggregation.
+    public func keeping(_ names: some Collection<String>) -> Labels {
+        var copy = Labels()
+        copy.labels.reserveCapacity(Swift.min(names.count, labels.count))
+        for label in labels where names.contains(label.name) { copy.labels.append(label) }
         return copy
     }
 
     /// Without the named labels (`ignoring`, `without`).
-    public func removing(_ names: some Sequence<String>) -> Labels {
-        let names = Set(names)
-        var copy = self
-        copy.labels.removeAll { names.contains($0.name) }
+    public func removing(_ names: some Collection<String>) -> Labels {
+        var copy = Labels()
+        copy.labels.reserveCapacity(labels.count)
+        for label in labels where !names.contains(label.name) { copy.labels.append(label) }
         return copy
     }
 

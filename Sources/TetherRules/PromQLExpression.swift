@@ -118,6 +118,12 @@ public struct PromQLVectorSelector: Sendable, Hashable, CustomStringConvertible 
     var offsetDescription: String { offset.map { " offset \($0)" } ?? "" }
 
     public var description: String { selectorDescription + offsetDescription }
+
+    /// The one metric name the selected series can have: the name before the braces, or a
+    /// `__name__="…"` matcher; nil when series of any name can match.
+    public var selectedName: String? {
+        metricName ?? matchers.first { $0.name == "__name__" && $0.matchOperator == .equal }?.value
+    }
 }
 
 /// `by (labels)` or `without (labels)` of an aggregation.

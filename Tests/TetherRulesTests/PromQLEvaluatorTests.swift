@@ -80,6 +80,62 @@ import Testing
         #expect(try evaluate("b", at: 2 * Self.minute, storage).map(\.value) == [3])
     }
 
+    @Test func aReferenceFindsItsSeriesUntilTheSeriesMoves() throws {
+        let storage = MemorySeriesStorage()
+        let b = storage.reference(for: series("x", ["i": "b"]))
+        storage.append(b, timestamp: 0, value: 1)
+        #expect(storage.labels(at: b) == series("x", ["i": "b"]))
+        // "a" sorts before "b": reading the series sorts them, and "b" moves.
+        storage.append(series("x", ["i": "a"]), timestamp: 0, value: 2)
+        #expect(try evaluate("x", at: 0, storage).map(\.value) == [2, 1])
+        #expect(storage.labels(at: b) == series("x", ["i": "a"]))
+        let moved = storage.reference(for: series("x", ["i": "b"]))
+        storage.append(moved, timestamp: Self.minute, value: 3)
+        #expect(try evaluate("x{i=\"b\"}", at: Self.minute, storage).map(\.value) == [3])
+    }
+
+    @Test func eachNameKeepsTheHistoryItsRetentionSays() throws {
+        let retention = SeriesRetention(byName: ["long": 10 * Self.minute], other: Self.minute)
+        let storage = MemorySeriesStorage(retention: retention, interval: Self.minute)
+        for minute in Int64(0)...20 {
+            storage.append(series("long"), timestamp: minute * Self.minute, value: 1)
+            storage.append(series("short"), timestamp: minute * Self.minute, value: 1)
+            storage.removeExpiredSamples(at: minute * Self.minute)
+        }
+        #expect(storage.series(named: "long").first?.timestamps.first == 10 * Self.minute)
+        #expect(storage.series(named: "short").first?.timestamps.first == 19 * Self.minute)
+        // A store without a retention keeps everything.
+        let unbounded = MemorySeriesStorage()
+        unbounded.append(series("x"), timestamp: 0, value: 1)
+        unbounded.removeExpiredSamples(at: 100 * Self.minute)
+        #expect(unbounded.series(named: "x").count == 1)
+    }
+
+    @Test func aCachedResultIsRecomputedOnceARuleWritesWhatItRead() throws {
+        // `sum(y)` is evaluated by the first rule, then `y` is recorded anew, then `sum(y)` is
+        // evaluated again: the third rule must see the new `y`, as in Prometheus.
+        func record(_ name: String, _ text: String) throws -> RuleDefinition {
+            RuleDefinition(kind: .recording(name: name), expression: try PromQLParser.parse(text), expressionText: text)
+        }
+        let group = try RuleGroup(
+            RuleGroupDefinition(
+                name: "g",
+                file: "f.yml",
+                interval: nil,
+                limit: 0,
+                rules: [try record("before", "sum(y)"), try record("y", "x * 2"), try record("after", "sum(y)")]
+            ),
+            defaultInterval: PromQLDuration(milliseconds: Self.minute)
+        )
+        let storage = MemorySeriesStorage()
+        storage.append(series("x"), timestamp: 0, value: 1)
+        storage.append(series("y"), timestamp: 0, value: 5)
+        let cache = EvaluationCache()
+        group.evaluate(at: Self.minute, storage: storage, context: .init(), cache: cache)
+        #expect(try evaluate("before", at: Self.minute, storage).map(\.value) == [5])
+        #expect(try evaluate("after", at: Self.minute, storage).map(\.value) == [2])
+    }
+
     @Test func manyToManyMatchingIsAnError() throws {
         let storage = MemorySeriesStorage()
         storage.append(series("a", ["job": "x", "i": "1"]), timestamp: 0, value: 1)
@@ -113,7 +169,7 @@ import Testing
         let rule = try #require(group.alertingRules.first)
         func step(_ seconds: Int64, up value: Double) {
             storage.append(up, timestamp: seconds * Self.second, value: value)
-            group.evaluate(at: seconds * Self.second, storage: storage, context: .init(), matchers: MatcherCache())
+            group.evaluate(at: seconds * Self.second, storage: storage, context: .init(), cache: EvaluationCache())
         }
         step(0, up: 0)
         #expect(rule.activeAlerts.map(\.state) == [.pending])

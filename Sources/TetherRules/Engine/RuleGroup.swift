@@ -41,10 +41,10 @@ public final class RuleGroup {
         at time: Int64,
         storage: MemorySeriesStorage,
         context: RuleEvaluationContext,
-        matchers: MatcherCache
+        cache: EvaluationCache
     ) {
         let started = ContinuousClock.now
-        let evaluator = PromQLEvaluator(storage: storage, lookbackDelta: context.lookbackDelta, matchers: matchers)
+        let evaluator = PromQLEvaluator(storage: storage, lookbackDelta: context.lookbackDelta, cache: cache)
         for (index, rule) in rules.enumerated() {
             let ruleStarted = ContinuousClock.now
             let samples: [VectorSample]?
@@ -63,13 +63,17 @@ public final class RuleGroup {
                 continue
             }
             var written = Set<Labels>()
+            var names = Set<String>()
             for sample in samples {
                 storage.append(sample.labels, timestamp: time, value: sample.value)
                 written.insert(sample.labels)
+                names.insert(sample.labels.name ?? "")
             }
             for gone in previousSeries[index, default: []].subtracting(written) {
                 storage.append(gone, timestamp: time, value: StaleMarker.value)
+                names.insert(gone.name ?? "")
             }
+            for name in names { cache.written(name) }
             previousSeries[index] = written
         }
         lastEvaluation = time

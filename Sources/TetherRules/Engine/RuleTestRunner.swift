@@ -71,12 +71,12 @@ public struct RuleTestRunner {
         let end =
             (test.alertRuleTests.map(\.evalTime.milliseconds) + test.promqlExpressionTests.map(\.evalTime.milliseconds))
             .max() ?? 0
-        let matchers = MatcherCache()
+        let cache = EvaluationCache()
         var nextAlertTime = 0
         var time: Int64 = 0
         while time <= end {
             for group in groups {
-                group.evaluate(at: time, storage: storage, context: context, matchers: matchers)
+                group.evaluate(at: time, storage: storage, context: context, cache: cache)
                 for rule in group.rules {
                     if let error = rule.lastError {
                         failures.append(
@@ -98,8 +98,9 @@ public struct RuleTestRunner {
         }
 
         // Expressions, over everything the evaluations wrote.
+        cache.removeResults()
         for expressionTest in test.promqlExpressionTests {
-            if let failure = check(expressionTest, storage: storage, matchers: matchers) {
+            if let failure = check(expressionTest, storage: storage, cache: cache) {
                 failures.append(namePrefix + failure)
             }
         }
@@ -128,11 +129,11 @@ public struct RuleTestRunner {
             "    alertname: \(test.alertname), time: \(test.evalTime), \n        exp:\(Self.describe(expected)), \n        got:\(Self.describe(got))"
     }
 
-    private func check(_ test: PromQLExpressionTest, storage: MemorySeriesStorage, matchers: MatcherCache) -> String? {
+    private func check(_ test: PromQLExpressionTest, storage: MemorySeriesStorage, cache: EvaluationCache) -> String? {
         let prefix = "    expr: \(PromQLExpression.quote(test.expression)), time: \(test.evalTime)"
         do {
             let expression = try PromQLParser.parse(test.expression)
-            let evaluator = PromQLEvaluator(storage: storage, matchers: matchers)
+            let evaluator = PromQLEvaluator(storage: storage, cache: cache)
             var got = try evaluator.evaluate(expression, at: test.evalTime.milliseconds).samples
             var expected: [VectorSample] = []
             for sample in test.expectedSamples {

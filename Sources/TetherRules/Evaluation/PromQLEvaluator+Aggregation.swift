@@ -4,7 +4,9 @@ extension PromQLEvaluator {
         var value: Double
         var mean: Double
         var count: Double
+        /// `quantile`'s values; empty for the other operators.
         var values: [Double]
+        /// `topk`'s and `bottomk`'s samples; empty for the other operators.
         var kept: [VectorSample]
     }
 
@@ -25,59 +27,69 @@ extension PromQLEvaluator {
             k = Int(parameter)
             if k < 1 { return [] }
         }
-        var order: [Labels] = []
-        var groups: [Labels: Group] = [:]
+        var groups: [Group] = []
+        // Grouping by target makes a group of nearly every sample: no rehashing as they come.
+        var index: [Labels: Int] = [:]
+        index.reserveCapacity(samples.count)
+        let key: (Labels) -> Labels
+        switch aggregation.grouping {
+        case .by(let names): key = { $0.keeping(names) }
+        case .without(let names):
+            let dropped = names + [Labels.metricName]
+            key = { $0.removing(dropped) }
+        case nil: key = { _ in Labels() }
+        }
         for sample in samples {
-            let key: Labels
-            switch aggregation.grouping {
-            case .by(let names): key = sample.labels.keeping(names)
-            case .without(let names): key = sample.labels.droppingMetricName.removing(names)
-            case nil: key = Labels()
-            }
-            guard var group = groups[key] else {
-                order.append(key)
-                groups[key] = Group(
-                    labels: key,
-                    value: sample.value,
-                    mean: sample.value,
-                    count: 1,
-                    values: [sample.value],
-                    kept: [sample]
+            let key = key(sample.labels)
+            guard let position = index[key] else {
+                index[key] = groups.count
+                groups.append(
+                    Group(
+                        labels: key,
+                        value: sample.value,
+                        mean: sample.value,
+                        count: 1,
+                        values: op == .quantile ? [sample.value] : [],
+                        kept: op == .topk || op == .bottomk ? [sample] : []
+                    )
                 )
                 continue
             }
+            // In place: a copy of the group would copy its arrays on every append.
             let value = sample.value
-            group.count += 1
+            groups[position].count += 1
             switch op {
-            case .sum: group.value += value
+            case .sum: groups[position].value += value
             case .avg:
+                let group = groups[position]
                 if group.mean.isInfinite {
                     if value.isInfinite && (group.mean > 0) == (value > 0) { break }
                     if !value.isInfinite && !value.isNaN { break }
                 }
-                group.mean += value / group.count - group.mean / group.count
-            case .max: if group.value < value || group.value.isNaN { group.value = value }
-            case .min: if group.value > value || group.value.isNaN { group.value = value }
+                groups[position].mean += value / group.count - group.mean / group.count
+            case .max:
+                if groups[position].value < value || groups[position].value.isNaN { groups[position].value = value }
+            case .min:
+                if groups[position].value > value || groups[position].value.isNaN { groups[position].value = value }
             case .count: break
-            case .quantile: group.values.append(value)
+            case .quantile: groups[position].values.append(value)
             case .topk, .bottomk:
-                if group.kept.count < k {
-                    group.kept.append(sample)
-                } else if let replace = Self.replaceIndex(group.kept, with: value, top: op == .topk) {
-                    group.kept[replace] = sample
+                if groups[position].kept.count < k {
+                    groups[position].kept.append(sample)
+                } else if let replace = Self.replaceIndex(groups[position].kept, with: value, top: op == .topk) {
+                    groups[position].kept[replace] = sample
                 }
             }
-            groups[key] = group
         }
         var result: [VectorSample] = []
-        for key in order {
-            let group = groups[key]!
+        result.reserveCapacity(groups.count)
+        for group in groups {
             switch op {
-            case .sum, .min, .max: result.append(VectorSample(labels: key, value: group.value))
-            case .avg: result.append(VectorSample(labels: key, value: group.mean))
-            case .count: result.append(VectorSample(labels: key, value: group.count))
+            case .sum, .min, .max: result.append(VectorSample(labels: group.labels, value: group.value))
+            case .avg: result.append(VectorSample(labels: group.labels, value: group.mean))
+            case .count: result.append(VectorSample(labels: group.labels, value: group.count))
             case .quantile:
-                result.append(VectorSample(labels: key, value: Self.quantile(parameter ?? .nan, group.values)))
+                result.append(VectorSample(labels: group.labels, value: Self.quantile(parameter ?? .nan, group.values)))
             case .topk:
                 result += group.kept.sorted { Self.isLess($1.value, $0.value) }
             case .bottomk:

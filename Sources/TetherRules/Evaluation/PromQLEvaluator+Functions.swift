@@ -48,7 +48,7 @@ extension PromQLEvaluator {
             let quantile = try scalar(arguments[0], at: time)
             return .vector(
                 try matrix(arguments[1], at: time).map {
-                    VectorSample(labels: $0.labels.droppingMetricName, value: Self.quantile(quantile, $0.values))
+                    VectorSample(labels: $0.labels.droppingMetricName, value: Self.quantile(quantile, Array($0.values)))
                 }
             )
         default:
@@ -60,7 +60,9 @@ extension PromQLEvaluator {
                 let labels = function == .lastOverTime ? one.labels : one.labels.droppingMetricName
                 result.append(VectorSample(labels: labels, value: value))
             }
-            try Self.checkUniqueLabels(result)
+            // Series of one name stay distinct without it; others may not (`{job="a"}` selects
+            // `up` and `scrape_duration_seconds`, whose rates have the same labels).
+            if !Self.selectsOneName(arguments[0]) { try Self.checkUniqueLabels(result) }
             return .vector(result)
         }
     }
@@ -85,10 +87,10 @@ extension PromQLEvaluator {
             )
         case .irate:
             guard values.count >= 2 else { return nil }
-            let last = values[values.count - 1]
-            let previous = values[values.count - 2]
-            let timestamps = Array(series.timestamps.suffix(2))
-            let interval = timestamps[1] - timestamps[0]
+            let last = values[values.endIndex - 1]
+            let previous = values[values.endIndex - 2]
+            let interval =
+                series.timestamps[series.timestamps.endIndex - 1] - series.timestamps[series.timestamps.endIndex - 2]
             if interval == 0 { return nil }
             let change = last < previous ? last : last - previous
             return change / (Double(interval) / 1000)
@@ -121,11 +123,11 @@ extension PromQLEvaluator {
         case .lastOverTime: return values.last
         case .presentOverTime: return 1
         case .minOverTime:
-            var minimum = values[0]
+            var minimum = values[values.startIndex]
             for value in values where value < minimum || minimum.isNaN { minimum = value }
             return minimum
         case .maxOverTime:
-            var maximum = values[0]
+            var maximum = values[values.startIndex]
             for value in values where value > maximum || maximum.isNaN { maximum = value }
             return maximum
         default:
@@ -144,15 +146,17 @@ extension PromQLEvaluator {
         range: Int64
     ) -> Double? {
         let values = series.values
-        guard values.count >= 2, let firstTime = series.timestamps.first, let lastTime = series.timestamps.last else {
+        guard values.count >= 2, let firstValue = values.first, let lastValue = values.last,
+            let firstTime = series.timestamps.first, let lastTime = series.timestamps.last
+        else {
             return nil
         }
-        var result = values[values.count - 1] - values[0]
+        var result = lastValue - firstValue
         if isCounter {
-            var lastValue = 0.0
+            var previous = 0.0
             for value in values {
-                if value < lastValue { result += lastValue }
-                lastValue = value
+                if value < previous { result += previous }
+                previous = value
             }
         }
         var durationToStart = Double(firstTime - rangeStart) / 1000
@@ -160,9 +164,9 @@ extension PromQLEvaluator {
         let sampledInterval = Double(lastTime - firstTime) / 1000
         let averageDurationBetweenSamples = sampledInterval / Double(values.count - 1)
 
-        if isCounter && result > 0 && values[0] >= 0 {
+        if isCounter && result > 0 && firstValue >= 0 {
             // A counter cannot go below zero: do not extrapolate further back than where it was 0.
-            let durationToZero = sampledInterval * (values[0] / result)
+            let durationToZero = sampledInterval * (firstValue / result)
             if durationToZero < durationToStart { durationToStart = durationToZero }
         }
         let threshold = averageDurationBetweenSamples * 1.1
@@ -173,6 +177,15 @@ extension PromQLEvaluator {
         var factor = extrapolateToInterval / sampledInterval
         if isRate { factor /= Double(range) / 1000 }
         return result * factor
+    }
+
+    /// Whether a function's range-vector argument selects series of one metric name only.
+    private static func selectsOneName(_ argument: PromQLExpression) -> Bool {
+        switch argument {
+        case .rangeSelector(let selector, _): selector.selectedName != nil
+        case .parentheses(let inner): selectsOneName(inner)
+        default: false
+        }
     }
 
     /// The range and offset of a function's range-vector argument, in milliseconds.
@@ -230,16 +243,34 @@ extension PromQLEvaluator {
         _ quantile: Double,
         _ samples: [VectorSample]
     ) throws(PromQLEvaluationError) -> [VectorSample] {
+        var groups: [[Bucket]] = []
         var order: [Labels] = []
-        var groups: [Labels: [Bucket]] = [:]
+        var index: [Labels: Int] = [:]
+        // Buckets repeat the same few bounds for every series: each spelling is parsed once.
+        var bounds: [String: Double?] = [:]
+        let dropped = [Labels.metricName, "le"]
         for sample in samples {
+            guard let text = sample.labels["le"] else { continue }
+            let upperBound: Double?
+            if let known = bounds[text] {
+                upperBound = known
+            } else {
+                upperBound = Self.parseGoFloat(text)
+                bounds[text] = upperBound
+            }
             // A series without a parseable `le` is not a bucket: Prometheus skips it.
-            guard let text = sample.labels["le"], let upperBound = Self.parseGoFloat(text) else { continue }
-            let key = sample.labels.droppingMetricName.removing(["le"])
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(Bucket(upperBound: upperBound, count: sample.value))
+            guard let upperBound else { continue }
+            let key = sample.labels.removing(dropped)
+            let bucket = Bucket(upperBound: upperBound, count: sample.value)
+            if let position = index[key] {
+                groups[position].append(bucket)
+            } else {
+                index[key] = groups.count
+                order.append(key)
+                groups.append([bucket])
+            }
         }
-        return order.map { VectorSample(labels: $0, value: Self.bucketQuantile(quantile, groups[$0]!)) }
+        return zip(order, groups).map { VectorSample(labels: $0, value: Self.bucketQuantile(quantile, $1)) }
     }
 
     private static func bucketQuantile(_ quantile: Double, _ unsorted: [Bucket]) -> Double {

@@ -8,20 +8,21 @@
 public struct PromQLEvaluator {
     public var lookbackDelta: Int64
     let storage: any SeriesStorage
-    private let matchers: MatcherCache
+    private let cache: EvaluationCache
 
     public static let defaultLookbackDelta: Int64 = 5 * 60 * 1000
 
-    /// - Parameter matchers: keep one across evaluations over the same kind of series, so that
-    ///   regular expressions are compiled and run once per label value.
+    /// - Parameter cache: keep one across evaluations over the same kind of series, so that
+    ///   regular expressions are compiled and run once per label value, and share it between
+    ///   evaluations at the same time; see `EvaluationCache` for when to tell it that series changed.
     public init(
         storage: any SeriesStorage,
         lookbackDelta: Int64 = Self.defaultLookbackDelta,
-        matchers: MatcherCache = MatcherCache()
+        cache: EvaluationCache = EvaluationCache()
     ) {
         self.storage = storage
         self.lookbackDelta = lookbackDelta
-        self.matchers = matchers
+        self.cache = cache
     }
 
     /// The value of `expression` at `time` (milliseconds since the epoch).
@@ -36,11 +37,12 @@ public struct PromQLEvaluator {
 
     // MARK: Nodes
 
-    /// A range vector's series: points within the range, staleness markers left out.
+    /// A range vector's series: points within the range, staleness markers left out. Slices of
+    /// the stored arrays (mind their indices: they do not start at 0).
     struct RangeSeries {
         var labels: Labels
         var timestamps: ArraySlice<Int64>
-        var values: [Double]
+        var values: ArraySlice<Double>
     }
 
     enum Value {
@@ -65,9 +67,13 @@ public struct PromQLEvaluator {
             default: throw PromQLEvaluationError("unary minus applies to scalars and instant vectors only")
             }
         case .call(let function, let arguments):
-            return try call(function, arguments, at: time)
+            return try cache.result(of: expression, at: time) { () throws(PromQLEvaluationError) in
+                try call(function, arguments, at: time)
+            }
         case .aggregation(let aggregation):
-            return .vector(try aggregate(aggregation, at: time))
+            return try cache.result(of: expression, at: time) { () throws(PromQLEvaluationError) in
+                .vector(try aggregate(aggregation, at: time))
+            }
         case .binary(let binary):
             return try evaluateBinary(binary, at: time)
         }
@@ -98,15 +104,16 @@ public struct PromQLEvaluator {
 
     /// The series the selector's name and matchers select.
     func select(_ selector: PromQLVectorSelector) -> [SeriesSamples] {
-        let name =
-            selector.metricName
-            ?? selector.matchers.first { $0.name == Labels.metricName && $0.matchOperator == .equal }?.value
-        var matchers = selector.matchers
-        if let metricName = selector.metricName {
-            matchers.append(PromQLLabelMatcher(name: Labels.metricName, matchOperator: .equal, value: metricName))
+        let name = selector.selectedName
+        // The name picked the series already; most selectors have no other matcher, and then
+        // the store's array is returned as it is, not copied by a filter.
+        let matchers = selector.matchers.filter {
+            !($0.name == Labels.metricName && $0.matchOperator == .equal && $0.value == name)
         }
-        return storage.series(named: name).filter { series in
-            matchers.allSatisfy { self.matchers.matches($0, series.labels[$0.name] ?? "") }
+        let series = storage.series(named: name)
+        if matchers.isEmpty { return series }
+        return series.filter { series in
+            matchers.allSatisfy { cache.matches($0, series.labels[$0.name] ?? "") }
         }
     }
 
@@ -134,11 +141,11 @@ public struct PromQLEvaluator {
             let first = series.firstIndex(atOrAfter: start)
             guard let last = series.lastIndex(atOrBefore: end), first <= last else { continue }
             var timestamps = series.timestamps[first...last]
-            var values = Array(series.values[first...last])
+            var values = series.values[first...last]
             if values.contains(where: StaleMarker.isStale) {
                 let kept = zip(timestamps, values).filter { !StaleMarker.isStale($0.1) }
                 timestamps = ArraySlice(kept.map(\.0))
-                values = kept.map(\.1)
+                values = ArraySlice(kept.map(\.1))
             }
             if values.isEmpty { continue }
             result.append(RangeSeries(labels: series.labels, timestamps: timestamps, values: values))
@@ -156,9 +163,16 @@ public struct PromQLEvaluator {
     }
 }
 
-/// Regular expressions compiled once per evaluator, and each one's answer for every label value
-/// it has seen: target names repeat every evaluation, and Swift's `Regex` is slow to run.
-public final class MatcherCache {
+/// What evaluations at the same instant, and over the same kind of series, can share.
+///
+/// - Regular expressions, compiled once, and each one's answer for every label value it has seen:
+///   target names repeat every evaluation, and Swift's `Regex` is slow to run.
+/// - The results of function calls and aggregations at the current evaluation time: the p50, p90
+///   and p99 of one histogram all rate the same 200,000 buckets of 10,000 targets, and many rules
+///   take `rate()` of the same counter. A result is dropped as soon as a rule writes a series of a
+///   name it read (recording rules, `ALERTS`), and all of them when the time changes or
+///   `removeResults()` is called (new samples).
+public final class EvaluationCache {
     /// Answers kept per pattern: far more than the label values of 10,000 targets.
     static let maximumAnswers = 200_000
 
@@ -166,6 +180,14 @@ public final class MatcherCache {
 
     private var regexes: [String: Regex<AnyRegexOutput>] = [:]
     private var answers: [String: [String: Bool]] = [:]
+
+    private struct Result {
+        var value: PromQLEvaluator.Value
+        /// The metric names the expression reads; nil when a selector names none.
+        var names: Set<String>?
+    }
+    private var time: Int64?
+    private var results: [PromQLExpression: Result] = [:]
 
     func matches(_ matcher: PromQLLabelMatcher, _ value: String) -> Bool {
         switch matcher.matchOperator {
@@ -192,5 +214,35 @@ public final class MatcherCache {
         if answers[pattern, default: [:]].count >= Self.maximumAnswers { answers[pattern] = [:] }
         answers[pattern, default: [:]][value] = answer
         return answer
+    }
+
+    /// The value of `expression` at `time`, computed by `compute` unless it is known.
+    func result(
+        of expression: PromQLExpression,
+        at time: Int64,
+        _ compute: () throws(PromQLEvaluationError) -> PromQLEvaluator.Value
+    ) throws(PromQLEvaluationError) -> PromQLEvaluator.Value {
+        if time != self.time {
+            results.removeAll()
+            self.time = time
+        }
+        if let known = results[expression] { return known.value }
+        let value = try compute()
+        var names: Set<String>? = []
+        expression.forEachSelector { selector, _ in
+            if let name = selector.selectedName { names?.insert(name) } else { names = nil }
+        }
+        results[expression] = Result(value: value, names: names)
+        return value
+    }
+
+    /// Forgets the results that read series named `name`: a rule has just written some.
+    public func written(_ name: String) {
+        results = results.filter { $0.value.names.map { !$0.contains(name) } ?? false }
+    }
+
+    /// Forgets every result: the series changed.
+    public func removeResults() {
+        results.removeAll()
     }
 }
