@@ -14,9 +14,9 @@ extension StateDatabase {
 
     /// The schema, one migration per change.
     ///
-    /// A shipped migration is never edited: a change is a new migration appended here (the
-    /// notification outbox will be the next one). A tether that finds a migration it does not know
-    /// refuses the file instead of running on a schema it does not understand.
+    /// A shipped migration is never edited: a change is a new migration appended here. A tether
+    /// that finds a migration it does not know refuses the file instead of running on a schema it
+    /// does not understand.
     static let migrations: [StateMigration] = [
         // The active alerts of every rule group (see AlertStateStore). `labels` is the canonical
         // JSON of the label set, so it is the alert's identity within the rule; `value` is NULL
@@ -48,6 +48,42 @@ extension StateDatabase {
                     group_key TEXT NOT NULL PRIMARY KEY,
                     evaluated_at REAL NOT NULL
                 ) WITHOUT ROWID;
+                """
+        ),
+        // The notification outbox (see Outbox): every notification, written before its first
+        // attempt. `seq` is the order of insertion, which breaks ties between notifications made
+        // at the same time (ids are random); as an INTEGER PRIMARY KEY it is the rowid, which
+        // VACUUM does not renumber. A rowid table, not WITHOUT ROWID, because bodies may be
+        // megabytes; `body` is the last column so that reading the others never loads its
+        // overflow pages. The partial indexes serve what is asked often: the due entries in
+        // attempt order (and the earliest due time), each receiver's oldest pending entry and the
+        // pending count per receiver, and the finished entries newest first (for the API) or
+        // oldest first (to drop them).
+        StateMigration(
+            identifier: "v3-notification-outbox",
+            sql: """
+                CREATE TABLE notification_outbox (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    receiver TEXT NOT NULL,
+                    group_key TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                    created_at REAL NOT NULL,
+                    next_attempt_at REAL NOT NULL,
+                    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                    alert_count INTEGER NOT NULL,
+                    last_error TEXT,
+                    last_attempt_at REAL,
+                    finished_at REAL,
+                    body BLOB NOT NULL,
+                    CHECK ((state = 'pending') = (finished_at IS NULL))
+                );
+                CREATE INDEX notification_outbox_due
+                    ON notification_outbox (next_attempt_at, created_at, seq) WHERE state = 'pending';
+                CREATE INDEX notification_outbox_pending_receiver
+                    ON notification_outbox (receiver, created_at, seq) WHERE state = 'pending';
+                CREATE INDEX notification_outbox_finished
+                    ON notification_outbox (finished_at, seq) WHERE state != 'pending';
                 """
         ),
     ]

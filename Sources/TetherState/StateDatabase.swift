@@ -14,7 +14,9 @@ import Darwin
 /// One agent per state directory: opening takes an exclusive lock on `<state_dir>/tether.lock`
 /// (see ``StateDatabaseError/Code/inUse``). Other processes that only read the file (the `sqlite3`
 /// shell) are waited for up to 5 seconds before a write gives up with a "locked" error. Commits use
-/// SQLite's default `synchronous = FULL`, so what was committed survives SIGKILL and power loss.
+/// `synchronous = NORMAL`, which GRDB sets in WAL mode: what was committed survives SIGKILL, and a
+/// power loss can undo the last commits but not damage the file. ``Outbox`` commits its own
+/// writes with `synchronous = FULL`, which also survive power loss.
 ///
 /// The connections are closed and the lock released by ``close()``, or when the last reference
 /// goes away.
