@@ -5,8 +5,10 @@ import Yams
 
 extension ConfigurationDecoder {
     static let rootKeys = ["global", "server", "reconnect", "targets", "rule_files", "alerting"]
-    /// `alerting:` keys; the notification keys of DESIGN §3 join them with notifications.
-    static let alertingKeys = ["state_dir"]
+    /// `alerting:` keys: the state directory, then grouping and receivers (DESIGN §3, §6).
+    static let alertingKeys = [
+        "state_dir", "group_by", "group_wait", "group_interval", "repeat_interval", "resend_delay", "receivers",
+    ]
     static let globalKeys = [
         "interval", "timeout", "down_after", "interval_when_failing", "connect_timeout", "close_timeout",
         "max_concurrent_connects", "max_frame_bytes", "evaluation_interval", "external_labels", "external_url",
@@ -39,6 +41,7 @@ extension ConfigurationDecoder {
             if let field = alerting["state_dir"], let path = self.string(field) {
                 configuration.stateDirectory = self.resolve(path)
             }
+            configuration.alerting = self.alerting(alerting)
         }
         return self.diagnostics.isEmpty && self.referencedFileDiagnostics.isEmpty ? configuration : nil
     }

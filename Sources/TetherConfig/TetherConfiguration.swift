@@ -20,6 +20,8 @@ public struct TetherConfiguration: Sendable, Equatable {
     /// Where alert state and the notification outbox live (`alerting.state_dir`): a path from the config
     /// file's directory when set there, else ``defaultStateDirectory`` in the working directory.
     public var stateDirectory: String
+    /// Grouping and receivers of alert notifications (the other `alerting:` keys).
+    public var alerting: AlertingConfiguration
 
     public init(
         global: GlobalConfiguration = GlobalConfiguration(),
@@ -27,7 +29,8 @@ public struct TetherConfiguration: Sendable, Equatable {
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         targets: [TargetConfiguration] = [],
         ruleFiles: [RuleFile] = [],
-        stateDirectory: String = TetherConfiguration.defaultStateDirectory
+        stateDirectory: String = TetherConfiguration.defaultStateDirectory,
+        alerting: AlertingConfiguration = AlertingConfiguration()
     ) {
         self.global = global
         self.server = server
@@ -35,6 +38,7 @@ public struct TetherConfiguration: Sendable, Equatable {
         self.targets = targets
         self.ruleFiles = ruleFiles
         self.stateDirectory = stateDirectory
+        self.alerting = alerting
     }
 
     /// `global.external_url`, or `http://<hostname>:<listen port>` when it is not set, as Prometheus
@@ -51,6 +55,7 @@ public struct TetherConfiguration: Sendable, Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.global == rhs.global && lhs.server == rhs.server && lhs.reconnect == rhs.reconnect
             && lhs.targets == rhs.targets && lhs.stateDirectory == rhs.stateDirectory
+            && lhs.alerting == rhs.alerting
             && lhs.ruleFiles.count == rhs.ruleFiles.count
             && zip(lhs.ruleFiles, rhs.ruleFiles).allSatisfy { $0.path == $1.path && Self.same($0.groups, $1.groups) }
     }
