@@ -22,9 +22,9 @@ struct HTTPResponse: CustomStringConvertible {
     }
 }
 
-/// A minimal HTTP/1.1 client over POSIX sockets, for tether's own endpoints on 127.0.0.1: one
-/// `GET` per connection (`Connection: close`), bodies delimited by `Content-Length`, chunked
-/// encoding or the end of the stream.
+/// A minimal HTTP/1.1 client over POSIX sockets, for tether's own endpoints and the peers on
+/// 127.0.0.1: one request per connection (`Connection: close`), response bodies delimited by
+/// `Content-Length`, chunked encoding or the end of the stream.
 ///
 /// No URLSession (FoundationNetworking) and no curl: the tests need nothing beyond the system.
 /// The blocking socket calls run on a Dispatch thread, never on Swift concurrency's small
@@ -36,19 +36,53 @@ enum LoopbackHTTP {
         headers: [String: String] = [:],
         timeout: Duration = .seconds(5)
     ) async throws -> HTTPResponse {
+        try await request("GET", port: port, path: path, headers: headers, timeout: timeout)
+    }
+
+    /// `POST` of `body` (with its `Content-Length`); `headers` should name its `Content-Type`.
+    static func post(
+        port: Int,
+        path: String,
+        headers: [String: String] = [:],
+        body: [UInt8],
+        timeout: Duration = .seconds(5)
+    ) async throws -> HTTPResponse {
+        try await request("POST", port: port, path: path, headers: headers, body: body, timeout: timeout)
+    }
+
+    /// Any method; a body is sent with its `Content-Length` (none when nil).
+    static func request(
+        _ method: String,
+        port: Int,
+        path: String,
+        headers: [String: String] = [:],
+        body: [UInt8]? = nil,
+        timeout: Duration = .seconds(5)
+    ) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
-                    with: Result { try blockingGet(port: port, path: path, headers: headers, timeout: timeout) }
+                    with: Result {
+                        try blockingRequest(
+                            method,
+                            port: port,
+                            path: path,
+                            headers: headers,
+                            body: body,
+                            timeout: timeout
+                        )
+                    }
                 )
             }
         }
     }
 
-    private static func blockingGet(
+    private static func blockingRequest(
+        _ method: String,
         port: Int,
         path: String,
         headers: [String: String],
+        body: [UInt8]?,
         timeout: Duration
     ) throws -> HTTPResponse {
         #if os(Linux)
@@ -57,7 +91,7 @@ enum LoopbackHTTP {
         let type = SOCK_STREAM
         #endif
         let fd = socket(AF_INET, type, 0)
-        guard fd >= 0 else { throw E2EError("GET \(path): socket() failed: errno \(errno)") }
+        guard fd >= 0 else { throw E2EError("\(method) \(path): socket() failed: errno \(errno)") }
         defer { close(fd) }
 
         let seconds = timeout.components.seconds
@@ -78,18 +112,23 @@ enum LoopbackHTTP {
             }
         }
         guard connected == 0 else {
-            throw E2EError("GET http://127.0.0.1:\(port)\(path): connect failed: \(String(cString: strerror(errno)))")
+            throw E2EError(
+                "\(method) http://127.0.0.1:\(port)\(path): connect failed: \(String(cString: strerror(errno)))"
+            )
         }
 
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
+        if let body { request += "Content-Length: \(body.count)\r\n" }
         request += "\r\n"
-        let bytes = Array(request.utf8)
+        let bytes = Array(request.utf8) + (body ?? [])
         var written = 0
         while written < bytes.count {
             let count = bytes[written...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard count > 0 else {
-                throw E2EError("GET http://127.0.0.1:\(port)\(path): send failed: \(String(cString: strerror(errno)))")
+                throw E2EError(
+                    "\(method) http://127.0.0.1:\(port)\(path): send failed: \(String(cString: strerror(errno)))"
+                )
             }
             written += count
         }
@@ -104,14 +143,14 @@ enum LoopbackHTTP {
                 let why =
                     errno == EAGAIN || errno == EWOULDBLOCK
                     ? "no answer within \(timeout)" : String(cString: strerror(errno))
-                throw E2EError("GET http://127.0.0.1:\(port)\(path): receive failed: \(why)")
+                throw E2EError("\(method) http://127.0.0.1:\(port)\(path): receive failed: \(why)")
             }
             received.append(contentsOf: buffer[0..<count])
             if let response = try parse(received, complete: false) { return response }
         }
         guard let response = try parse(received, complete: true) else {
             throw E2EError(
-                "GET http://127.0.0.1:\(port)\(path): the connection closed before a whole response "
+                "\(method) http://127.0.0.1:\(port)\(path): the connection closed before a whole response "
                     + "(\(received.count) bytes: \(String(decoding: received.prefix(200), as: UTF8.self)))"
             )
         }
