@@ -5,6 +5,7 @@ import NIOCore
 public import ServiceLifecycle
 public import TetherConfig
 public import TetherMetrics
+public import TetherNotify
 import TetherRules
 public import TetherState
 
@@ -20,6 +21,7 @@ public final class RuleManager: Service, Sendable {
     private let configuration: TetherConfiguration
     private let registry: MetricsRegistry
     private let store: AlertStateStore?
+    private let notifier: NotificationService?
     private let logger: Logger
     private let externalURL: String
     private let published = NIOLockedValueBox(RuleStatus(groups: []))
@@ -27,16 +29,19 @@ public final class RuleManager: Service, Sendable {
     /// - Parameters:
     ///   - store: where alert state is kept; nil keeps it in memory only.
     ///   - externalURL: `$externalURL` in templates and the base of `generatorURL`.
+    ///   - notifier: where firing and resolved alerts go after every evaluation; nil sends none.
     public init(
         configuration: TetherConfiguration,
         registry: MetricsRegistry,
         store: AlertStateStore?,
+        notifier: NotificationService? = nil,
         externalURL: String,
         logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
         self.store = store
+        self.notifier = notifier
         self.externalURL = externalURL
         self.logger = logger
     }
@@ -101,6 +106,7 @@ public final class RuleManager: Service, Sendable {
                     cache.removeResults()
                     storage.removeExpiredSamples(at: now)
                     self.publish(groups)
+                    self.notify(groups, at: now)
                 }
                 // Short naps, so that a graceful shutdown is noticed within a quarter second.
                 let wait = min((due.min() ?? now + 1000) - Self.now(), 250)
@@ -179,7 +185,37 @@ public final class RuleManager: Service, Sendable {
     private func publish(_ groups: [RuleGroup]) {
         let status = RuleStatus(groups: groups.map(RuleStatus.Group.init))
         published.withLockedValue { $0 = status }
-        registry.setRuleFamilies(status.metricFamilies)
+        registry.setFamilies(status.metricFamilies, from: .rules)
+    }
+
+    /// Hands every group's firing and resolved alerts to the notifier, as Prometheus' `SendAlerts`
+    /// makes them: `startsAt` when the alert fired, `endsAt` when it resolved.
+    private func notify(_ groups: [RuleGroup], at time: Int64) {
+        guard let notifier else { return }
+        var alerts: [NotificationAlert] = []
+        for rule in groups.flatMap(\.alertingRules) {
+            let generatorURL = Self.generatorURL(externalURL, rule.definition.expressionText)
+            for alert in rule.notifiableAlerts {
+                alerts.append(
+                    NotificationAlert(
+                        labels: alert.labels.dictionary,
+                        annotations: alert.annotations.dictionary,
+                        startsAt: Double(alert.firedAt ?? alert.activeAt) / 1000,
+                        endsAt: alert.state == .inactive ? alert.resolvedAt.map { Double($0) / 1000 } : nil,
+                        generatorURL: generatorURL
+                    )
+                )
+            }
+        }
+        notifier.alertsChanged(alerts, at: Double(time) / 1000)
+    }
+
+    /// Prometheus' link to the expression: `<external URL>/graph?g0.expr=…&g0.tab=1`.
+    static func generatorURL(_ externalURL: String, _ expression: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = expression.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        return "\(externalURL)/graph?g0.expr=\(query)&g0.tab=1"
     }
 
     /// Milliseconds since the epoch: rule times are wall-clock times, as in Prometheus.

@@ -164,6 +164,28 @@ public enum MetricNames {
         help: "Rule evaluations that failed, per rule group."
     )
 
+    // Notifications (Prometheus' `prometheus_notifications_*`, named for tether).
+    public static let notifications = Family(
+        name: "tether_notifications_total",
+        kind: .counter,
+        help:
+            "Delivery attempts of notifications, per receiver, by result: delivered, retried (failed, tried again later) or failed (given up)."
+    )
+    public static let notificationQueueLength = Family(
+        name: "tether_notification_queue_length",
+        kind: .gauge,
+        help: "Notifications in the outbox not delivered yet, per receiver."
+    )
+    public static let notificationDelivery = Family(
+        name: "tether_notification_delivery_seconds",
+        kind: .histogram,
+        help: "Time from a notification's creation to its delivery, retries included, per receiver."
+    )
+    /// Delivery time bucket bounds: from a prompt answer to a receiver back after an hour.
+    public static let notificationDeliveryBuckets: [Double] = [
+        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+    ]
+
     // Standard process metrics (Linux).
     public static let processCPU = Family(
         name: "process_cpu_seconds_total",

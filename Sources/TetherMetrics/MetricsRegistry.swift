@@ -11,7 +11,8 @@ public final class MetricsRegistry: Sendable {
         var configReloadSuccessful = false
         var configReloadTimestamp: Double?
         var ready = false
-        var ruleFamilies: [MetricFamilySamples] = []
+        /// Families other parts of tether compute, by who computes them.
+        var computedFamilies: [ComputedFamilies: [MetricFamilySamples]] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -64,12 +65,22 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
-    // MARK: Rules
+    // MARK: Computed families
 
-    /// Replaces the rule engine's families (`tether_alerts`, `tether_rule_*`), rendered after
-    /// the agent's own.
-    public func setRuleFamilies(_ families: [MetricFamilySamples]) {
-        self.state.withLockedValue { $0.ruleFamilies = families }
+    /// Who computes a set of families outside the registry.
+    public enum ComputedFamilies: Int, Sendable, CaseIterable, Comparable {
+        /// `tether_alerts`, `tether_rule_*`.
+        case rules
+        /// `tether_notification*`.
+        case notifications
+
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// Replaces the families `source` computes; they are rendered after the agent's own, in the
+    /// order of ``ComputedFamilies``.
+    public func setFamilies(_ families: [MetricFamilySamples], from source: ComputedFamilies) {
+        self.state.withLockedValue { $0.computedFamilies[source] = families }
     }
 
     /// Every sample of the metrics named in `names` (as exposed: `tether_target_up`,
@@ -128,15 +139,18 @@ public final class MetricsRegistry: Sendable {
         out.header(MetricNames.configReloadTimestamp)
         out.sample(MetricNames.configReloadTimestamp.name, reloadTime ?? 0)
 
-        for extra in self.state.withLockedValue({ $0.ruleFamilies }) {
-            out.header(extra.family)
-            for sample in extra.samples {
-                var labels: [UInt8] = []
-                for (index, label) in sample.labels.enumerated() {
-                    if index > 0 { labels.append(UInt8(ascii: ",")) }
-                    ExpositionWriter.appendLabel(name: label.name, value: label.value, to: &labels)
+        let computed = self.state.withLockedValue { $0.computedFamilies }
+        for source in ComputedFamilies.allCases {
+            for extra in computed[source] ?? [] {
+                out.header(extra.family)
+                for sample in extra.samples {
+                    var labels: [UInt8] = []
+                    for (index, label) in sample.labels.enumerated() {
+                        if index > 0 { labels.append(UInt8(ascii: ",")) }
+                        ExpositionWriter.appendLabel(name: label.name, value: label.value, to: &labels)
+                    }
+                    out.sample(extra.family.name + sample.suffix, labels: labels, sample.value)
                 }
-                out.sample(extra.family.name, labels: labels, sample.value)
             }
         }
 
@@ -151,14 +165,56 @@ public final class MetricsRegistry: Sendable {
     }
 }
 
-/// A family another part of tether computes (the rule engine), with its samples.
+/// A family another part of tether computes (the rule engine, the notifier), with its samples.
 public struct MetricFamilySamples: Sendable {
-    public var family: MetricNames.Family
-    public var samples: [(labels: [(name: String, value: String)], value: Double)]
+    public struct Sample: Sendable {
+        /// After the family's name: a histogram's `_bucket`, `_sum` or `_count`, else empty.
+        public var suffix: String
+        public var labels: [(name: String, value: String)]
+        public var value: Double
 
-    public init(family: MetricNames.Family, samples: [(labels: [(name: String, value: String)], value: Double)]) {
+        public init(suffix: String = "", labels: [(name: String, value: String)], value: Double) {
+            self.suffix = suffix
+            self.labels = labels
+            self.value = value
+        }
+    }
+
+    public var family: MetricNames.Family
+    public var samples: [Sample]
+
+    public init(family: MetricNames.Family, samples: [Sample]) {
         self.family = family
         self.samples = samples
+    }
+
+    public init(family: MetricNames.Family, samples: [(labels: [(name: String, value: String)], value: Double)]) {
+        self.init(family: family, samples: samples.map { Sample(labels: $0.labels, value: $0.value) })
+    }
+
+    /// A histogram family: for each series, cumulative counts for `upperBounds` (without +Inf),
+    /// then the `+Inf` bucket, `_sum` and `_count`.
+    public static func histogram(
+        _ family: MetricNames.Family,
+        upperBounds: [Double],
+        series: [(labels: [(name: String, value: String)], counts: [UInt64], sum: Double, count: UInt64)]
+    ) -> Self {
+        var samples: [Sample] = []
+        for one in series {
+            for (bound, cumulative) in zip(upperBounds, one.counts) {
+                samples.append(
+                    Sample(
+                        suffix: "_bucket",
+                        labels: one.labels + [("le", bound.description)],
+                        value: Double(cumulative)
+                    )
+                )
+            }
+            samples.append(Sample(suffix: "_bucket", labels: one.labels + [("le", "+Inf")], value: Double(one.count)))
+            samples.append(Sample(suffix: "_sum", labels: one.labels, value: one.sum))
+            samples.append(Sample(suffix: "_count", labels: one.labels, value: Double(one.count)))
+        }
+        return Self(family: family, samples: samples)
     }
 }
 

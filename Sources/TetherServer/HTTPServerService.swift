@@ -4,6 +4,7 @@ public import NIOCore
 public import ServiceLifecycle
 public import TetherAgent
 public import TetherMetrics
+public import TetherState
 
 /// The HTTP server as a service. Put it *before* the agent in the ServiceGroup: services shut down
 /// in reverse order, so metrics stay served until every connection is closed.
@@ -17,6 +18,7 @@ public struct HTTPServerService: Service {
     ///     cannot hold the server.
     ///   - registry: the metrics to serve.
     ///   - rules: the rule engine behind `/api/v1/alerts` and `/api/v1/rules`, if any.
+    ///   - outbox: the notifications behind `/api/v1/notifications`, if any.
     ///   - onListening: called with the bound port once the server accepts connections.
     public init(
         host: String,
@@ -24,11 +26,12 @@ public struct HTTPServerService: Service {
         idleTimeout: TimeAmount,
         registry: MetricsRegistry,
         rules: RuleManager? = nil,
+        outbox: Outbox? = nil,
         logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.application = Application(
-            router: TetherRouter.make(registry: registry, rules: rules),
+            router: TetherRouter.make(registry: registry, rules: rules, outbox: outbox),
             server: .http1(configuration: .init(idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(host.isEmpty ? "0.0.0.0" : host, port: port), serverName: "tether"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

@@ -3,12 +3,18 @@ public import Hummingbird
 import NIOCore
 public import TetherAgent
 public import TetherMetrics
+public import TetherState
 
 /// tether's HTTP endpoints (DESIGN §7) over the metrics registry.
 public enum TetherRouter {
     /// Builds the router: `/metrics`, `/-/healthy`, `/-/ready`, `/api/v1/targets`,
-    /// `/api/v1/alerts` and `/api/v1/rules` (empty without a rule manager).
-    public static func make(registry: MetricsRegistry, rules: RuleManager? = nil) -> Router<BasicRequestContext> {
+    /// `/api/v1/alerts` and `/api/v1/rules` (empty without a rule manager), and
+    /// `/api/v1/notifications` (empty without an outbox).
+    public static func make(
+        registry: MetricsRegistry,
+        rules: RuleManager? = nil,
+        outbox: Outbox? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat(accept: request.headers[.accept])
@@ -45,8 +51,32 @@ public enum TetherRouter {
             let groups = rules?.status.groups ?? []
             return Self.json(RulesResponse(data: .init(groups: groups.map { GroupInfo($0, type: filter) })))
         }
+        router.get("/api/v1/notifications") { request, _ -> Response in
+            guard let filter = NotificationFilter(request.uri.queryParameters.get("state")) else {
+                return Self.json(
+                    APIError(error: "invalid state parameter: use pending, delivered or failed"),
+                    status: .badRequest
+                )
+            }
+            let limitText = request.uri.queryParameters.get("limit")
+            guard let limit = limitText.map({ Int($0) }) ?? Self.notificationLimit, limit > 0 else {
+                return Self.json(APIError(error: "invalid limit parameter: use a positive number"), status: .badRequest)
+            }
+            do {
+                guard let outbox else { return Self.json(NotificationsResponse(data: .init(notifications: []))) }
+                // Finished entries come after every pending one: reach past those when they are not wanted.
+                let skipped = filter.isFinished ? try outbox.pendingCounts().values.reduce(0, +) : 0
+                let shown = try outbox.entries(limit: limit + skipped).filter(filter.includes).prefix(limit)
+                return Self.json(NotificationsResponse(data: .init(notifications: shown.map(NotificationInfo.init))))
+            } catch {
+                return Self.json(APIError(error: "\(error)"), status: .internalServerError)
+            }
+        }
         return router
     }
+
+    /// Notifications `/api/v1/notifications` lists without `?limit=`.
+    static let notificationLimit = 500
 
     private static func json(_ body: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         let encoder = JSONEncoder()

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import TetherAgent
 import TetherConfig
 import TetherMetrics
+import TetherNotify
 import TetherServer
 import TetherState
 import UnixSignals
@@ -63,23 +64,43 @@ struct RunCommand: AsyncParsableCommand {
         let registry = MetricsRegistry(version: Tether.version)
         registry.configLoaded(successfully: true)
 
-        // Alert state lives in state_dir; without rules there is nothing to keep and no file is made.
+        // Alert state and the notification outbox live in state_dir; without rules there is
+        // nothing to keep and no file is made.
         var rules: RuleManager?
+        var notifier: NotificationService?
+        var outbox: Outbox?
         if !configuration.ruleFiles.isEmpty {
-            let store: AlertStateStore
+            let database: StateDatabase
             do {
-                store = AlertStateStore(database: try StateDatabase(directory: configuration.stateDirectory))
+                database = try StateDatabase(directory: configuration.stateDirectory)
             } catch {
                 Output.error("state_dir: \(error)")
                 throw ExitCode.unhealthy
             }
+            let externalURL = configuration.externalURL(hostname: ProcessInfo.processInfo.hostName)
+            if !configuration.alerting.receivers.isEmpty {
+                let queue = Outbox(database: database)
+                outbox = queue
+                notifier = NotificationService(
+                    configuration: configuration.alerting,
+                    externalURL: externalURL,
+                    evaluationInterval: configuration.global.evaluationInterval,
+                    outbox: queue,
+                    stateDirectory: configuration.stateDirectory,
+                    registry: registry,
+                    logger: logger
+                )
+            }
             rules = RuleManager(
                 configuration: configuration,
                 registry: registry,
-                store: store,
-                externalURL: configuration.externalURL(hostname: ProcessInfo.processInfo.hostName),
+                store: AlertStateStore(database: database),
+                notifier: notifier,
+                externalURL: externalURL,
                 logger: logger
             )
+        } else if !configuration.alerting.receivers.isEmpty {
+            logger.warning("alerting.receivers are set but there are no rule_files: no alert will be sent")
         }
 
         let server = HTTPServerService(
@@ -88,17 +109,24 @@ struct RunCommand: AsyncParsableCommand {
             idleTimeout: configuration.server.idleTimeout,
             registry: registry,
             rules: rules,
+            outbox: outbox,
             logger: logger,
             onListening: { port in
                 logger.notice("listening", metadata: ["address": "\(configuration.server.listenHost):\(port)"])
             }
         )
         let agent = AgentService(configuration: configuration, registry: registry, logger: logger)
-        // Services shut down in reverse order: the agent closes its connections first, then the
-        // server stops, so /metrics is served until the end.
+        // Services shut down in reverse order: the rules stop first, then the notifier (what the
+        // last evaluation queued stays in the outbox for the next start), then the agent closes its
+        // connections, and the server stops last, so /metrics is served until the end.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: agent),
+        ]
+        if let notifier { services.append(.init(service: notifier)) }
+        if let rules { services.append(.init(service: rules)) }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: agent)] + (rules.map { [.init(service: $0)] } ?? []),
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -38,6 +38,13 @@ public final class AlertingRule {
         active.values.filter { $0.state != .inactive }.sorted { $0.labels < $1.labels }
     }
 
+    /// Firing alerts, and resolved ones while they are kept (with `resolvedAt`), sorted by labels:
+    /// what receivers hear of.
+    public var notifiableAlerts: [Alert] {
+        active.values.filter { $0.state == .firing || ($0.state == .inactive && $0.resolvedAt != nil) }
+            .sorted { $0.labels < $1.labels }
+    }
+
     /// Evaluates the rule at `time` and moves its alerts along. A failed evaluation leaves the
     /// alerts as they were and is reported through `health` and `lastError`.
     ///
