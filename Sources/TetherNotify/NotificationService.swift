@@ -38,6 +38,8 @@ public final class NotificationService: Service, Sendable {
     /// Receivers with new notifications in the outbox, waiting for their delivery loop.
     private let woken = NIOLockedValueBox<Set<String>>([])
     private let statistics = NIOLockedValueBox(Statistics())
+    private let stopping = NIOLockedValueBox(false)
+    private var isStopping: Bool { Task.isCancelled || stopping.withLockedValue { $0 } }
 
     /// How often a loop with nothing to do looks for work; also how soon a shutdown is noticed.
     static let nap: TimeAmount = .milliseconds(100)
@@ -89,19 +91,13 @@ public final class NotificationService: Service, Sendable {
         try? await client.shutdown()
     }
 
-    private let stopping = NIOLockedValueBox(false)
-    private var isStopping: Bool { Task.isCancelled || stopping.withLockedValue { $0 } }
-
     // MARK: Dispatching
 
     /// Turns alerts into notifications in the outbox: on every hand-over, and when a group's
     /// flush is due.
     private func dispatchLoop() async {
-        let receivers = configuration.receivers.map(Self.dispatchReceiver)
         let dispatcher = NotificationDispatcher(
-            receivers: receivers.filter { receiver in
-                configuration.receivers.contains { $0.name == receiver.name && $0.isWebhook }
-            },
+            receivers: configuration.receivers.filter(\.isWebhook).map(Self.dispatchReceiver),
             options: GroupingOptions(
                 groupBy: configuration.groupBy,
                 groupByAll: configuration.groupByAll,
@@ -111,9 +107,7 @@ public final class NotificationService: Service, Sendable {
             )
         )
         let forwarder = AlertmanagerForwarder(
-            receivers: receivers.filter { receiver in
-                configuration.receivers.contains { $0.name == receiver.name && !$0.isWebhook }
-            },
+            receivers: configuration.receivers.filter { !$0.isWebhook }.map(Self.dispatchReceiver),
             resendDelay: Self.seconds(configuration.resendDelay),
             evaluationInterval: evaluationInterval
         )
