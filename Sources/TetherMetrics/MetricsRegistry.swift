@@ -96,6 +96,17 @@ public final class MetricsRegistry: Sendable {
         where names?.contains(name) ?? true {
             body(CollectedSample(name: name, labels: labels, value: value))
         }
+        // What the rules and the notifier computed last (rules can alert on failing notifications).
+        let computed = self.state.withLockedValue { $0.computedFamilies }
+        for source in ComputedFamilies.allCases {
+            for family in computed[source] ?? [] {
+                for sample in family.samples {
+                    let name = family.family.name + sample.suffix
+                    guard names?.contains(name) ?? true else { continue }
+                    body(CollectedSample(name: name, labels: sample.labels, value: sample.value))
+                }
+            }
+        }
     }
 
     /// The agent's own samples, outside the per-target families.

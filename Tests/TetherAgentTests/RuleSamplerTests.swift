@@ -65,6 +65,33 @@ import TetherRules
         #expect(storage.series(named: nil).count == 1)
     }
 
+    @Test func theNotifiersMetricsAreSampledToo() throws {
+        let registry = MetricsRegistry(version: "test")
+        registry.setFamilies(
+            [
+                MetricFamilySamples(
+                    family: MetricNames.notifications,
+                    samples: [([("receiver", "oncall"), ("result", "failed")], 3)]
+                ),
+                .histogram(
+                    MetricNames.notificationDelivery,
+                    upperBounds: [1],
+                    series: [([("receiver", "oncall")], [2], 1.5, 2)]
+                ),
+            ],
+            from: .notifications
+        )
+        let storage = MemorySeriesStorage()
+        RuleSampler(names: ["tether_notifications_total", "tether_notification_delivery_seconds_count"])
+            .sample(registry, into: storage, at: 0)
+        let failed = try PromQLEvaluator(storage: storage).evaluate(
+            try PromQLParser.parse("tether_notifications_total{result=\"failed\"}"),
+            at: 0
+        )
+        #expect(failed.samples.map(\.value) == [3])
+        #expect(storage.series(named: "tether_notification_delivery_seconds_count").first?.values == [2])
+    }
+
     @Test func eachNameIsKeptForTheLongestRangeItIsReadWith() throws {
         func group(_ interval: Int64, _ expressions: [String]) throws -> RuleGroup {
             try RuleGroup(
