@@ -210,11 +210,13 @@ public final class RuleManager: Service, Sendable {
         notifier.alertsChanged(alerts, at: Double(time) / 1000)
     }
 
-    /// Prometheus' link to the expression: `<external URL>/graph?g0.expr=…&g0.tab=1`.
+    /// Prometheus' link to the expression: `<external URL>/graph?g0.expr=…&g0.tab=1`, the expression
+    /// escaped as Go's `url.QueryEscape` does it (`strutil.TableLinkForExpression`): ASCII letters,
+    /// digits and `-._~` kept, a space as `+`, every other UTF-8 byte as `%XX`.
     static func generatorURL(_ externalURL: String, _ expression: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let query = expression.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~ ")
+        let query = (expression.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            .replacingOccurrences(of: " ", with: "+")
         return "\(externalURL)/graph?g0.expr=\(query)&g0.tab=1"
     }
 
