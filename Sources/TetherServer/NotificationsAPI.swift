@@ -2,7 +2,7 @@ import Foundation
 import TetherState
 
 /// `GET /api/v1/notifications`: the outbox, in the envelope of Prometheus' HTTP API. Pending
-/// notifications first, in the order they will be attempted, then finished ones, newest first.
+/// notifications first, soonest next attempt first, then finished ones, newest first.
 struct NotificationsResponse: Encodable {
     var status = "success"
     var data: Data

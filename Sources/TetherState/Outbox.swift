@@ -164,9 +164,10 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// The entries for `GET /api/v1/notifications`: the pending ones first, in the order they will
-    /// be attempted (as ``due(at:limit:)`` orders them), then the delivered and failed ones, the
-    /// most recently finished first (ties: the last enqueued first).
+    /// The entries for `GET /api/v1/notifications`: the pending ones first, soonest next attempt
+    /// first (as ``due(at:limit:)`` orders them; a receiver's delivery takes them oldest first, see
+    /// ``oldestPending(receiver:)``), then the delivered and failed ones, the most recently
+    /// finished first (ties: the last enqueued first).
     ///
     /// - Parameter limit: The most entries to return; none if it is not positive.
     public func entries(limit: Int) throws(StateDatabaseError) -> [OutboxEntry] {
