@@ -444,6 +444,14 @@ public final class NotificationService: Service, Sendable {
             default: return "\(error)"
             }
         }
+        if let error = error as? IOError {
+            // NIO reports a refused connect as "connection reset (error set)" with the errno.
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ECONNRESET: return "connection reset by the receiver"
+            default: return "\(error)"
+            }
+        }
         if let error = error as? NIOTooManyBytesError {
             return "response body above \(Self.maximumResponseBody) bytes (\(error))"
         }
