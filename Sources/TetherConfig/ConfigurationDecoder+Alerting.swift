@@ -304,53 +304,22 @@ extension ConfigurationDecoder {
 
     /// A receiver's `headers`: names are HTTP tokens, unique without case; values never echoed.
     mutating func receiverHeaders(_ fields: [String: ConfigurationField], isWebhook: Bool) -> [String: String] {
-        guard let field = fields["headers"], let entries = self.entries(field.node, path: field.path) else {
-            return [:]
-        }
+        guard let field = fields["headers"] else { return [:] }
         let hasBearerToken = fields["bearer_token"] != nil || fields["bearer_token_file"] != nil
-        var headers: [String: String] = [:]
-        var firstLineByName: [String: Int] = [:]
-        for entry in entries {
-            let lowercased = entry.key.lowercased()
-            if entry.key.isEmpty || !entry.key.unicodeScalars.allSatisfy(Self.isTokenCharacter) {
-                self.report("\(field.path): invalid header name '\(entry.key)'", at: entry.keyMark)
-                continue
-            }
+        let headers = self.headers(field) { lowercased, name in
             if Self.receiverOwnHeaders.contains(lowercased) {
-                self.report("\(field.path): header '\(entry.key)' is set by tether itself", at: entry.keyMark)
-                continue
+                return "header '\(name)' is set by tether itself"
             }
             if isWebhook, lowercased.hasPrefix("webhook-") {
-                self.report(
-                    "\(field.path): header '\(entry.key)': 'webhook-*' headers carry the Standard Webhooks "
-                        + "signature, which tether sets itself",
-                    at: entry.keyMark
-                )
-                continue
+                return "header '\(name)': 'webhook-*' headers carry the Standard Webhooks signature, which tether "
+                    + "sets itself"
             }
             if hasBearerToken, lowercased == "authorization" {
-                self.report(
-                    "\(field.path): header '\(entry.key)' and bearer_token exclude each other; set one",
-                    at: entry.keyMark
-                )
-                continue
+                return "header '\(name)' and bearer_token exclude each other; set one"
             }
-            if let firstLine = firstLineByName[lowercased] {
-                self.report(
-                    "\(field.path): duplicate header '\(entry.key)' (first defined at line \(firstLine))",
-                    at: entry.keyMark
-                )
-                continue
-            }
-            firstLineByName[lowercased] = entry.keyMark?.line ?? 0
-            let value = Self.isNull(entry.node) ? "" : self.string(entry, nonEmpty: false)
-            guard let value else { continue }
-            if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
-                self.report("\(entry.path): a header value must not contain line breaks or NUL", at: entry.mark)
-                continue
-            }
-            headers[entry.key] = value
+            return nil
         }
-        return headers
+        // Names are unique, without case, already.
+        return Dictionary(headers, uniquingKeysWith: { first, _ in first })
     }
 }

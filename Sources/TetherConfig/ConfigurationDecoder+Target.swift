@@ -233,6 +233,24 @@ extension ConfigurationDecoder {
 
     /// Upgrade request headers in file order. Values are never echoed: they hold credentials.
     mutating func headers(_ field: ConfigurationField) -> [(name: String, value: String)] {
+        self.headers(field) { lowercased, name in
+            if Self.handshakeHeaders.contains(lowercased) {
+                return "header '\(name)' is set by the WebSocket handshake itself"
+            }
+            if lowercased == "sec-websocket-protocol" {
+                return "set websocket.subprotocol instead of the Sec-WebSocket-Protocol header"
+            }
+            return nil
+        }
+    }
+
+    /// A `headers` mapping in file order: names are HTTP tokens, each once (without case), none
+    /// that `refusal` refuses (it returns why, given the name lowercased and as written); values on
+    /// one line. Values are never echoed: they hold credentials.
+    mutating func headers(
+        _ field: ConfigurationField,
+        refusing refusal: (_ lowercased: String, _ name: String) -> String?
+    ) -> [(name: String, value: String)] {
         guard let entries = self.entries(field.node, path: field.path) else { return [] }
         var headers: [(name: String, value: String)] = []
         var firstLineByName: [String: Int] = [:]
@@ -242,18 +260,8 @@ extension ConfigurationDecoder {
                 self.report("\(field.path): invalid header name '\(entry.key)'", at: entry.keyMark)
                 continue
             }
-            if Self.handshakeHeaders.contains(lowercased) {
-                self.report(
-                    "\(field.path): header '\(entry.key)' is set by the WebSocket handshake itself",
-                    at: entry.keyMark
-                )
-                continue
-            }
-            if lowercased == "sec-websocket-protocol" {
-                self.report(
-                    "\(field.path): set websocket.subprotocol instead of the Sec-WebSocket-Protocol header",
-                    at: entry.keyMark
-                )
+            if let reason = refusal(lowercased, entry.key) {
+                self.report("\(field.path): \(reason)", at: entry.keyMark)
                 continue
             }
             if let firstLine = firstLineByName[lowercased] {
