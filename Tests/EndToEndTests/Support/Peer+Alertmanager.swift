@@ -81,19 +81,8 @@ final class AlertmanagerPeer {
         )
         let started = AlertmanagerPeer(name: name, configFile: configFile, peer: peer, directory: directory)
         // Listening is not ready: /-/ready answers 200 once the configuration is loaded.
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let ready = try? await LoopbackHTTP.get(port: port, path: "/-/ready", timeout: .seconds(2)),
-                ready.status == 200
-            {
-                return started
-            }
-            if !peer.isRunning || ContinuousClock.now >= deadline {
-                peer.stop()
-                throw E2EError("\(name): /-/ready did not answer 200 within \(timeout)\n\(started.diagnostics)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await peer.waitForReady(name: name, within: timeout) { started.diagnostics }
+        return started
     }
 
     var port: Int { peer.port }

@@ -72,19 +72,8 @@ final class PrometheusPeer {
         let started = PrometheusPeer(name: name, configFile: configFile, peer: peer)
         // Listening is not ready: /-/ready answers 200 once the TSDB is open and the configuration
         // (rule files included) is loaded.
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let ready = try? await LoopbackHTTP.get(port: port, path: "/-/ready", timeout: .seconds(2)),
-                ready.status == 200
-            {
-                return started
-            }
-            if !peer.isRunning || ContinuousClock.now >= deadline {
-                peer.stop()
-                throw E2EError("\(name): /-/ready did not answer 200 within \(timeout)\n\(started.diagnostics)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await peer.waitForReady(name: name, within: timeout) { started.diagnostics }
+        return started
     }
 
     var port: Int { peer.port }

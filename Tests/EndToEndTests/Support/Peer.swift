@@ -116,3 +116,24 @@ final class Peer {
         return text
     }
 }
+
+extension Peer {
+    /// Polls `GET /-/ready` until it answers 200, as Prometheus and Alertmanager do once their
+    /// configuration is loaded (listening is not ready); stops the peer and throws, with
+    /// `diagnostics`, if it exits or `timeout` passes first.
+    func waitForReady(name: String, within timeout: Duration, diagnostics: () -> String) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let ready = try? await LoopbackHTTP.get(port: port, path: "/-/ready", timeout: .seconds(2)),
+                ready.status == 200
+            {
+                return
+            }
+            if !isRunning || ContinuousClock.now >= deadline {
+                stop()
+                throw E2EError("\(name): /-/ready did not answer 200 within \(timeout)\n\(diagnostics())")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
