@@ -16,22 +16,32 @@ public struct AgentService: Service {
     public let configuration: TetherConfiguration
     public let registry: MetricsRegistry
     public let logger: Logger
+    /// `--shard`: only the targets of this shard are monitored; `nil` monitors all.
+    public let shard: Shard?
     private let group: any EventLoopGroup
 
     public init(
         configuration: TetherConfiguration,
         registry: MetricsRegistry,
         logger: Logger,
+        shard: Shard? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.configuration = configuration
         self.registry = registry
         self.logger = logger
+        self.shard = shard
         self.group = group
     }
 
     public func run() async throws {
-        let targets = self.configuration.targets
+        let targets = self.configuration.targets.filter { self.shard?.owns(targetName: $0.name) ?? true }
+        if let shard = self.shard {
+            self.logger.notice(
+                "shard \(shard): \(targets.count) of \(self.configuration.targets.count) targets",
+                metadata: ["shard": "\(shard)"]
+            )
+        }
         let cells = self.registry.setTargets(targets.map { ($0.name, $0.connection.target.url, $0.labels) })
         let limiter = ConnectLimiter(limit: self.configuration.global.maxConcurrentConnects)
         let policy = self.configuration.reconnect

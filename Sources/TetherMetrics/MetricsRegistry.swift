@@ -17,9 +17,15 @@ public final class MetricsRegistry: Sendable {
 
     private let state = NIOLockedValueBox(State())
     public let version: String
+    /// `--shard i/n` of this agent, a label of `tether_build_info`; `nil` without `--shard`.
+    public let shard: String?
 
-    public init(version: String) {
+    /// - Parameters:
+    ///   - version: tether's version, the `version` label of `tether_build_info`.
+    ///   - shard: this agent's `--shard` (`i/n`), the `shard` label of `tether_build_info`.
+    public init(version: String, shard: String? = nil) {
         self.version = version
+        self.shard = shard
     }
 
     /// The targets, sorted by name.
@@ -109,13 +115,18 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// `tether_build_info`'s labels: the version, and the shard when there is one.
+    private var buildInfoLabels: [(name: String, value: String)] {
+        [("version", self.version)] + (self.shard.map { [("shard", $0)] } ?? [])
+    }
+
     /// The agent's own samples, outside the per-target families.
     private func agentSamples(targetCount: Int) -> [(String, [(name: String, value: String)], Double)] {
         let (reloadOK, reloadTime) = self.state.withLockedValue {
             ($0.configReloadSuccessful, $0.configReloadTimestamp)
         }
         var samples: [(String, [(name: String, value: String)], Double)] = [
-            (MetricNames.buildInfo.name, [("version", self.version)], 1),
+            (MetricNames.buildInfo.name, self.buildInfoLabels, 1),
             (MetricNames.targets.name, [], Double(targetCount)),
             (MetricNames.configReloadSuccessful.name, [], reloadOK ? 1 : 0),
             (MetricNames.configReloadTimestamp.name, [], reloadTime ?? 0),
@@ -141,7 +152,10 @@ public final class MetricsRegistry: Sendable {
 
         out.header(MetricNames.buildInfo)
         var info: [UInt8] = []
-        ExpositionWriter.appendLabel(name: "version", value: self.version, to: &info)
+        for (name, value) in self.buildInfoLabels {
+            if !info.isEmpty { info.append(UInt8(ascii: ",")) }
+            ExpositionWriter.appendLabel(name: name, value: value, to: &info)
+        }
         out.sample(MetricNames.buildInfo.name, labels: info, 1)
         out.header(MetricNames.targets)
         out.sample(MetricNames.targets.name, Double(targets.count))

@@ -31,7 +31,23 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Monitor only this agent's part of the targets: shard i of n, 0-based (0 ≤ i < n).",
+            valueName: "i/n"
+        )
+    )
+    var shard: String?
+
     func validate() throws {
+        if let shard = self.shard {
+            do throws(ShardError) {
+                _ = try Shard(parsing: shard)
+            } catch {
+                throw ValidationError("--shard \(error)")
+            }
+        }
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError(
                 "--log-level '\(self.logLevel)' is not trace, debug, info, notice, warning, error or critical"
@@ -61,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tether")
-        let registry = MetricsRegistry(version: Tether.version)
+        let shard = try self.shard.map { text throws(ShardError) in try Shard(parsing: text) }
+        let registry = MetricsRegistry(version: Tether.version, shard: shard?.description)
         registry.configLoaded(successfully: true)
 
         // Alert state and the notification outbox live in state_dir; without rules there is
@@ -115,7 +132,7 @@ struct RunCommand: AsyncParsableCommand {
                 logger.notice("listening", metadata: ["address": "\(configuration.server.listenHost):\(port)"])
             }
         )
-        let agent = AgentService(configuration: configuration, registry: registry, logger: logger)
+        let agent = AgentService(configuration: configuration, registry: registry, logger: logger, shard: shard)
         // Services shut down in reverse order: the rules stop first, then the notifier (what the
         // last evaluation queued stays in the outbox for the next start), then the agent closes its
         // connections, and the server stops last, so /metrics is served until the end.

@@ -31,11 +31,13 @@ final class TetherAgentProcess {
     /// `<name>.yml`, starts `tether run` and waits until `/-/ready` answers 200.
     /// - Parameters:
     ///   - configuration: YAML without a `server:` section (`global`, `reconnect`, `targets`).
+    ///   - arguments: more options for `tether run` (e.g. `--shard 0/3`).
     ///   - timeout: how long tether may take to become ready.
     static func start(
         configuration: String,
         in directory: TestDirectory,
         name: String = "tether-run",
+        arguments: [String] = [],
         timeout: Duration = .seconds(15)
     ) async throws -> TetherAgentProcess {
         let binary = try TetherCLI.binary()
@@ -48,7 +50,7 @@ final class TetherAgentProcess {
             let child = try ChildProcess(
                 name: name,
                 executable: binary,
-                arguments: ["run", "--config", configURL.path, "--log-level", "debug"],
+                arguments: ["run", "--config", configURL.path, "--log-level", "debug"] + arguments,
                 directory: directory.url
             )
             let agent = TetherAgentProcess(configURL: configURL, port: port, child: child)
