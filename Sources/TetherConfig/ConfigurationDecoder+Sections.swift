@@ -13,7 +13,7 @@ extension ConfigurationDecoder {
         "interval", "timeout", "down_after", "interval_when_failing", "connect_timeout", "close_timeout",
         "max_concurrent_connects", "max_frame_bytes", "evaluation_interval", "external_labels", "external_url",
     ]
-    static let serverKeys = ["listen", "idle_timeout"]
+    static let serverKeys = ["listen", "idle_timeout", "web_config_file"]
     static let reconnectKeys = ["initial", "max", "multiplier"]
 
     /// The whole document. `nil` when anything was reported.
@@ -94,6 +94,7 @@ extension ConfigurationDecoder {
             }
         }
         if let value = self.duration(fields["idle_timeout"]) { server.idleTimeout = value }
+        if let field = fields["web_config_file"] { server.web = self.webConfigFile(field) }
         return server
     }
 

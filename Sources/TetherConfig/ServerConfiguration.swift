@@ -11,15 +11,19 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var listenPort: Int
     /// How long an idle HTTP keep-alive connection stays open (`idle_timeout`, default 30s).
     public var idleTimeout: TimeAmount
+    /// `web_config_file`, loaded and checked: TLS and basic auth; `nil` serves plain, open HTTP.
+    public var web: WebConfiguration?
 
     public init(
         listenHost: String = "",
         listenPort: Int = ServerConfiguration.defaultPort,
-        idleTimeout: TimeAmount = .seconds(30)
+        idleTimeout: TimeAmount = .seconds(30),
+        web: WebConfiguration? = nil
     ) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.idleTimeout = idleTimeout
+        self.web = web
     }
 
     /// Whether `listenHost` means every interface (`""`, `0.0.0.0` or `::`).

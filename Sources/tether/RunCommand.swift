@@ -120,13 +120,14 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("alerting.receivers are set but there are no rule_files: no alert will be sent")
         }
 
-        let server = HTTPServerService(
+        let server = try HTTPServerService(
             host: configuration.server.listenHost,
             port: configuration.server.listenPort,
             idleTimeout: configuration.server.idleTimeout,
             registry: registry,
             rules: rules,
             outbox: outbox,
+            web: configuration.server.web,
             logger: logger,
             onListening: { port in
                 logger.notice("listening", metadata: ["address": "\(configuration.server.listenHost):\(port)"])
