@@ -1,14 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
-import TetherAgent
 import TetherConfig
-import TetherMetrics
-import TetherNotify
-import TetherServer
-import TetherState
-import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -78,83 +71,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "tether")
         let shard = try self.shard.map { text throws(ShardError) in try Shard(parsing: text) }
-        let registry = MetricsRegistry(version: Tether.version, shard: shard?.description)
-        registry.configLoaded(successfully: true)
-
-        // Alert state and the notification outbox live in state_dir; without rules there is
-        // nothing to keep and no file is made.
-        var rules: RuleManager?
-        var notifier: NotificationService?
-        var outbox: Outbox?
-        if !configuration.ruleFiles.isEmpty {
-            let database: StateDatabase
-            do {
-                database = try StateDatabase(directory: configuration.stateDirectory)
-            } catch {
-                Output.error("state_dir: \(error)")
-                throw ExitCode.unhealthy
-            }
-            let externalURL = configuration.externalURL(hostname: ProcessInfo.processInfo.hostName)
-            if !configuration.alerting.receivers.isEmpty {
-                let queue = Outbox(database: database)
-                outbox = queue
-                notifier = NotificationService(
-                    configuration: configuration.alerting,
-                    externalURL: externalURL,
-                    evaluationInterval: configuration.global.evaluationInterval,
-                    outbox: queue,
-                    stateDirectory: configuration.stateDirectory,
-                    registry: registry,
-                    logger: logger
-                )
-            }
-            rules = RuleManager(
-                configuration: configuration,
-                registry: registry,
-                store: AlertStateStore(database: database),
-                notifier: notifier,
-                externalURL: externalURL,
-                logger: logger
-            )
-        } else if !configuration.alerting.receivers.isEmpty {
-            logger.warning("alerting.receivers are set but there are no rule_files: no alert will be sent")
-        }
-
-        let server = try HTTPServerService(
-            host: configuration.server.listenHost,
-            port: configuration.server.listenPort,
-            idleTimeout: configuration.server.idleTimeout,
-            registry: registry,
-            rules: rules,
-            outbox: outbox,
-            web: configuration.server.web,
-            logger: logger,
-            onListening: { port in
-                logger.notice("listening", metadata: ["address": "\(configuration.server.listenHost):\(port)"])
-            }
+        try await AgentRuntime(
+            configurationFile: self.config,
+            configuration: configuration,
+            shard: shard,
+            logger: logger
         )
-        let agent = AgentService(configuration: configuration, registry: registry, logger: logger, shard: shard)
-        // Services shut down in reverse order: the rules stop first, then the notifier (what the
-        // last evaluation queued stays in the outbox for the next start), then the agent closes its
-        // connections, and the server stops last, so /metrics is served until the end.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: server), .init(service: agent),
-        ]
-        if let notifier { services.append(.init(service: notifier)) }
-        if let rules { services.append(.init(service: rules)) }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        do {
-            try await group.run()
-        } catch {
-            logger.critical("tether stopped", metadata: ["error": "\(error)"])
-            throw ExitCode.unhealthy
-        }
+        .run()
     }
 }
 
