@@ -25,6 +25,7 @@ public final class RuleManager: Service, Sendable {
     private let logger: Logger
     private let externalURL: String
     private let published = NIOLockedValueBox(RuleStatus(groups: []))
+    private let pending = NIOLockedValueBox<(TetherConfiguration, String)?>(nil)
 
     /// - Parameters:
     ///   - store: where alert state is kept; nil keeps it in memory only.
@@ -49,27 +50,25 @@ public final class RuleManager: Service, Sendable {
     /// The groups, their rules and alerts after the last evaluation.
     public var status: RuleStatus { published.withLockedValue { $0 } }
 
+    /// Takes a reloaded configuration's rules at the start of the next round: groups that stay (same
+    /// file and name) keep their schedule, and each alerting rule that stays (same name and labels)
+    /// keeps its alerts, `for` progress included, as Prometheus' `Group.CopyState` does.
+    public func apply(_ configuration: TetherConfiguration, externalURL: String) {
+        pending.withLockedValue { $0 = (configuration, externalURL) }
+    }
+
     public func run() async throws {
-        let defaultInterval = PromQLDuration(
-            milliseconds: configuration.global.evaluationInterval.nanoseconds / 1_000_000
-        )
-        var groups: [RuleGroup] = []
-        for definition in configuration.ruleFiles.flatMap(\.groups) {
-            // Templates were parsed when the configuration was loaded; this cannot fail for it.
-            guard let group = try? RuleGroup(definition, defaultInterval: defaultInterval) else { continue }
-            groups.append(group)
-        }
-        guard !groups.isEmpty else {
-            try? await gracefulShutdown()
-            return
-        }
-        let sampler = RuleSampler(names: RuleSampler.metricNames(groups))
-        let retention = RuleSampler.retention(groups)
-        let context = RuleEvaluationContext(
+        var groups = Self.groups(configuration)
+        var sampler = RuleSampler(names: RuleSampler.metricNames(groups))
+        var context = RuleEvaluationContext(
             externalLabels: configuration.global.externalLabels,
             externalURL: externalURL
         )
-        let storage = MemorySeriesStorage(retention: retention, interval: groups.map(\.interval).min() ?? 0)
+        var generatorBase = externalURL
+        let storage = MemorySeriesStorage(
+            retention: RuleSampler.retention(groups),
+            interval: groups.map(\.interval).min() ?? 0
+        )
         let cache = EvaluationCache()
         // The agent registers its targets when it starts; sampling before that would find no
         // series, end every restored alert and start its `for` over.
@@ -89,6 +88,33 @@ public final class RuleManager: Service, Sendable {
         let stopping = NIOLockedValueBox(false)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
+                if let (configuration, externalURL) = self.pending.withLockedValue({ value in
+                    defer { value = nil }
+                    return value
+                }) {
+                    let now = Self.now()
+                    let reloaded = Self.groups(configuration)
+                    Self.copyState(from: groups, to: reloaded)
+                    due = reloaded.map { group in
+                        groups.indices.first { groups[$0].key == group.key && groups[$0].interval == group.interval }
+                            .map { due[$0] } ?? now + group.interval
+                    }
+                    groups = reloaded
+                    let names = RuleSampler.metricNames(groups)
+                    if names != sampler.names { sampler = RuleSampler(names: names) }
+                    storage.setRetention(RuleSampler.retention(groups), interval: groups.map(\.interval).min() ?? 0)
+                    context = RuleEvaluationContext(
+                        externalLabels: configuration.global.externalLabels,
+                        externalURL: externalURL
+                    )
+                    generatorBase = externalURL
+                    self.forget(groupsOtherThan: groups)
+                    self.publish(groups)
+                    self.logger.notice(
+                        "rules reloaded",
+                        metadata: ["groups": "\(groups.count)", "rules": "\(groups.map(\.rules.count).reduce(0, +))"]
+                    )
+                }
                 let now = Self.now()
                 let ready = groups.indices.filter { due[$0] <= now }
                 if !ready.isEmpty {
@@ -106,14 +132,41 @@ public final class RuleManager: Service, Sendable {
                     cache.removeResults()
                     storage.removeExpiredSamples(at: now)
                     self.publish(groups)
-                    self.notify(groups, at: now)
+                    self.notify(groups, at: now, externalURL: generatorBase)
                 }
-                // Short naps, so that a graceful shutdown is noticed within a quarter second.
+                // Short naps, so that a graceful shutdown or a reload is noticed within a quarter second.
                 let wait = min((due.min() ?? now + 1000) - Self.now(), 250)
                 if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
             }
         } onGracefulShutdown: {
             stopping.withLockedValue { $0 = true }
+        }
+    }
+
+    private static func groups(_ configuration: TetherConfiguration) -> [RuleGroup] {
+        let defaultInterval = PromQLDuration(
+            milliseconds: configuration.global.evaluationInterval.nanoseconds / 1_000_000
+        )
+        // Templates were parsed when the configuration was loaded; this cannot fail for it.
+        return configuration.ruleFiles.flatMap(\.groups).compactMap {
+            try? RuleGroup($0, defaultInterval: defaultInterval)
+        }
+    }
+
+    /// Alerts of the rules that stay, matched as Prometheus matches them: same group key, same
+    /// rule name and labels, the n-th such rule to the n-th.
+    private static func copyState(from old: [RuleGroup], to new: [RuleGroup]) {
+        for group in new {
+            guard let previous = old.first(where: { $0.key == group.key }) else { continue }
+            var candidates = previous.alertingRules
+            for rule in group.alertingRules {
+                guard
+                    let index = candidates.firstIndex(where: {
+                        $0.name == rule.name && $0.definition.labels == rule.definition.labels
+                    })
+                else { continue }
+                rule.restore(Array(candidates.remove(at: index).active.values))
+            }
         }
     }
 
@@ -155,6 +208,17 @@ public final class RuleManager: Service, Sendable {
         }
     }
 
+    /// Removes the saved state of groups a reload took away.
+    private func forget(groupsOtherThan groups: [RuleGroup]) {
+        guard let store else { return }
+        do {
+            try store.removeGroups(notIn: Set(groups.map(\.key)))
+            try store.removeEvaluations(notIn: Set(groups.map(\.key)))
+        } catch {
+            logger.error("could not remove the state of removed rule groups", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func save(_ group: RuleGroup, at time: Int64) {
         guard let store else { return }
         let alerts = group.alertingRules.flatMap { rule in
@@ -190,7 +254,7 @@ public final class RuleManager: Service, Sendable {
 
     /// Hands every group's firing and resolved alerts to the notifier, as Prometheus' `SendAlerts`
     /// makes them: `startsAt` when the alert fired, `endsAt` when it resolved.
-    private func notify(_ groups: [RuleGroup], at time: Int64) {
+    private func notify(_ groups: [RuleGroup], at time: Int64, externalURL: String) {
         guard let notifier else { return }
         var alerts: [NotificationAlert] = []
         for rule in groups.flatMap(\.alertingRules) {

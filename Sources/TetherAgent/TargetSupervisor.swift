@@ -18,7 +18,8 @@ final class TargetSupervisor: Sendable {
     let target: TargetConfiguration
     private let metrics: TargetMetrics
     private let limiter: ConnectLimiter
-    private let backoff: ReconnectBackoff
+    /// Shared by every target; a reload replaces it.
+    private let backoff: NIOLockedValueBox<ReconnectBackoff>
     private let loop: any EventLoop
     private let logger: Logger
     private let tlsContext: NIOSSLContext?
@@ -41,7 +42,7 @@ final class TargetSupervisor: Sendable {
         target: TargetConfiguration,
         metrics: TargetMetrics,
         limiter: ConnectLimiter,
-        backoff: ReconnectBackoff,
+        backoff: NIOLockedValueBox<ReconnectBackoff>,
         loop: any EventLoop,
         tls: Result<NIOSSLContext, TLSOptionsError>?,
         logger: Logger
@@ -212,7 +213,7 @@ final class TargetSupervisor: Sendable {
             return
         }
         var generator = SystemRandomNumberGenerator()
-        let delay = self.backoff.delay(failures: failures, using: &generator)
+        let delay = self.backoff.withLockedValue { $0 }.delay(failures: failures, using: &generator)
         self.metrics.backingOff(delay: delay, failures: failures)
         self.logger.info(
             "reconnecting",

@@ -19,15 +19,7 @@ extension ConfigurationDecoder {
         var seen: Set<String> = []
         for (index, item) in items.enumerated() {
             let entry = ConfigurationField(path: "\(field.path)[\(index)]", key: field.key, keyMark: nil, node: item)
-            guard let pattern = self.string(entry) else { continue }
-            // Prometheus' own check (`patRulePath`): a '*' only in the last path element.
-            if let star = pattern.firstIndex(of: "*"), pattern[star...].contains("/") {
-                self.report(
-                    "\(entry.path): invalid rule file path '\(pattern)': '*' is allowed in the last path element only",
-                    at: entry.mark
-                )
-                continue
-            }
+            guard let pattern = self.pattern(entry, of: "rule file") else { continue }
             let resolved = self.resolve(pattern)
             let paths: [String]
             if pattern.contains(where: { "*?[".contains($0) }) {
@@ -55,6 +47,20 @@ extension ConfigurationDecoder {
             }
         }
         return files
+    }
+
+    /// A path or glob of files: Prometheus' own check (`patRulePath`) allows a '*' only in the last
+    /// path element.
+    mutating func pattern(_ entry: ConfigurationField, of kind: String) -> String? {
+        guard let pattern = self.string(entry) else { return nil }
+        if let star = pattern.firstIndex(of: "*"), pattern[star...].contains("/") {
+            self.report(
+                "\(entry.path): invalid \(kind) path '\(pattern)': '*' is allowed in the last path element only",
+                at: entry.mark
+            )
+            return nil
+        }
+        return pattern
     }
 
     /// The files matching a shell pattern, sorted, as Go's `filepath.Glob` finds them; `nil` for a

@@ -4,7 +4,7 @@ import TetherHeartbeat
 import Yams
 
 extension ConfigurationDecoder {
-    static let rootKeys = ["global", "server", "reconnect", "targets", "rule_files", "alerting"]
+    static let rootKeys = ["global", "server", "reconnect", "targets", "target_files", "rule_files", "alerting"]
     /// `alerting:` keys: the state directory, then grouping and receivers (DESIGN §3, §6).
     static let alertingKeys = [
         "state_dir", "group_by", "group_wait", "group_interval", "repeat_interval", "resend_delay", "receivers",
@@ -32,6 +32,7 @@ extension ConfigurationDecoder {
         if let field = fields["server"] { configuration.server = self.server(field) }
         if let field = fields["reconnect"] { configuration.reconnect = self.reconnect(field) }
         if let field = fields["targets"] { configuration.targets = self.targets(field, global: configuration.global) }
+        if let field = fields["target_files"] { configuration.targetFiles = self.targetFilePatterns(field) }
         if let field = fields["rule_files"] { configuration.ruleFiles = self.ruleFiles(field) }
         if let field = fields["alerting"],
             let alerting = self.mapping(field.node, path: field.path, keys: Self.alertingKeys)

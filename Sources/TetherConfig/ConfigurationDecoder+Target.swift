@@ -65,6 +65,20 @@ extension ConfigurationDecoder {
         } else {
             self.report("\(path): missing required key 'url'", at: node.position)
         }
+        let target = self.target(fields, name: name, heartbeatTarget: heartbeatTarget, global: global)
+        guard self.diagnostics.count == diagnosticsBefore else { return (name, fields["name"], nil) }
+        return (name, fields["name"], target)
+    }
+
+    /// A target's options (`fields` minus name and url), for the given name and URL: nil when they
+    /// or the name or URL are wrong.
+    mutating func target(
+        _ fields: [String: ConfigurationField],
+        name: String?,
+        heartbeatTarget: HeartbeatTarget?,
+        global: GlobalConfiguration
+    ) -> TargetConfiguration? {
+        let diagnosticsBefore = self.diagnostics.count
         let scope = TargetScope(name: name, target: heartbeatTarget)
 
         let labels = fields["labels"].map { self.labels($0) } ?? [:]
@@ -110,9 +124,7 @@ extension ConfigurationDecoder {
             mqtt = self.mqtt(field, defaults: mqtt, interval: schedule.interval)
         }
 
-        guard let name, let heartbeatTarget, self.diagnostics.count == diagnosticsBefore else {
-            return (name, fields["name"], nil)
-        }
+        guard let name, let heartbeatTarget, self.diagnostics.count == diagnosticsBefore else { return nil }
         let connection = HeartbeatConnectionOptions(
             target: heartbeatTarget,
             tls: tls,
@@ -125,10 +137,7 @@ extension ConfigurationDecoder {
             redis: redis,
             mqtt: mqtt
         )
-        return (
-            name, fields["name"],
-            TargetConfiguration(name: name, labels: labels, connection: connection, schedule: schedule)
-        )
+        return TargetConfiguration(name: name, labels: labels, connection: connection, schedule: schedule)
     }
 
     // MARK: Which block goes with which scheme

@@ -14,6 +14,9 @@ public struct TetherConfiguration: Sendable, Equatable {
     public var reconnect: ReconnectPolicy
     /// The targets in file order, names unique.
     public var targets: [TargetConfiguration]
+    /// `target_files:` patterns, resolved against the config file's directory: files of more
+    /// targets, read by the agent (``TargetFileLoader``) and read again when they change.
+    public var targetFiles: [String]
     /// The rule files `rule_files:` names, loaded and checked, in the order listed (each glob's
     /// matches sorted, a file matched twice loaded once).
     public var ruleFiles: [RuleFile]
@@ -28,6 +31,7 @@ public struct TetherConfiguration: Sendable, Equatable {
         server: ServerConfiguration = ServerConfiguration(),
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         targets: [TargetConfiguration] = [],
+        targetFiles: [String] = [],
         ruleFiles: [RuleFile] = [],
         stateDirectory: String = TetherConfiguration.defaultStateDirectory,
         alerting: AlertingConfiguration = AlertingConfiguration()
@@ -36,6 +40,7 @@ public struct TetherConfiguration: Sendable, Equatable {
         self.server = server
         self.reconnect = reconnect
         self.targets = targets
+        self.targetFiles = targetFiles
         self.ruleFiles = ruleFiles
         self.stateDirectory = stateDirectory
         self.alerting = alerting
@@ -54,7 +59,8 @@ public struct TetherConfiguration: Sendable, Equatable {
     // Written out because the rule types are not Equatable; rules compare by what they say.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.global == rhs.global && lhs.server == rhs.server && lhs.reconnect == rhs.reconnect
-            && lhs.targets == rhs.targets && lhs.stateDirectory == rhs.stateDirectory
+            && lhs.targets == rhs.targets && lhs.targetFiles == rhs.targetFiles
+            && lhs.stateDirectory == rhs.stateDirectory
             && lhs.alerting == rhs.alerting
             && lhs.ruleFiles.count == rhs.ruleFiles.count
             && zip(lhs.ruleFiles, rhs.ruleFiles).allSatisfy { $0.path == $1.path && Self.same($0.groups, $1.groups) }

@@ -127,6 +127,18 @@ public enum MetricNames {
         help: "Unix time of the last successful configuration load."
     )
 
+    // File discovery (Prometheus' `prometheus_sd_file_*`, named for tether's `target_files`).
+    public static let targetFileReadErrors = Family(
+        name: "tether_target_file_read_errors_total",
+        kind: .counter,
+        help: "Reads of target files that failed (unreadable or invalid); the file's previous targets are kept."
+    )
+    public static let targetFileTargets = Family(
+        name: "tether_target_file_targets",
+        kind: .gauge,
+        help: "Targets read from each target file."
+    )
+
     // Rules and alerts (Prometheus' `ALERTS` and `prometheus_rule_*`, named for tether).
     public static let alerts = Family(
         name: "tether_alerts",

@@ -79,6 +79,8 @@ public final class MetricsRegistry: Sendable {
         case rules
         /// `tether_notification*`.
         case notifications
+        /// `tether_target_file_*`.
+        case discovery
 
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }

@@ -23,8 +23,8 @@ public import TetherState
 /// order they were made (a resolved notification never overtakes its firing one) and cannot be
 /// held up by another receiver that hangs.
 public final class NotificationService: Service, Sendable {
-    private let configuration: AlertingConfiguration
-    private let externalURL: String
+    /// The receivers and grouping in force; a reload swaps them (``apply(_:externalURL:)``).
+    private let settings: NIOLockedValueBox<Settings>
     private let outbox: Outbox
     /// `notification-log.json` in `state_dir`: what each group was last notified of.
     private let notificationLogPath: String
@@ -40,6 +40,14 @@ public final class NotificationService: Service, Sendable {
     private let statistics = NIOLockedValueBox(Statistics())
     private let stopping = NIOLockedValueBox(false)
     private var isStopping: Bool { Task.isCancelled || stopping.withLockedValue { $0 } }
+    private var configuration: AlertingConfiguration { settings.withLockedValue { $0.configuration } }
+
+    private struct Settings: Sendable {
+        var configuration: AlertingConfiguration
+        var externalURL: String
+        /// Bumped by every reload that changes something; loops of an older one wind down.
+        var generation = 0
+    }
 
     /// How often a loop with nothing to do looks for work; also how soon a shutdown is noticed.
     static let nap: TimeAmount = .milliseconds(100)
@@ -59,8 +67,7 @@ public final class NotificationService: Service, Sendable {
         registry: MetricsRegistry,
         logger: Logger
     ) {
-        self.configuration = configuration
-        self.externalURL = externalURL
+        self.settings = NIOLockedValueBox(Settings(configuration: configuration, externalURL: externalURL))
         self.notificationLogPath = (stateDirectory as NSString).appendingPathComponent("notification-log.json")
         self.evaluationInterval = Double(evaluationInterval.nanoseconds) / 1e9
         self.outbox = outbox
@@ -74,15 +81,34 @@ public final class NotificationService: Service, Sendable {
         incoming.withLockedValue { $0 = (alerts, time) }
     }
 
+    /// Takes a reloaded configuration's receivers and grouping. The loops wind down (a delivery in
+    /// flight finishes) and start again with them; what each group was last notified of is kept
+    /// in the notification log, and the outbox keeps every undelivered notification, so a reload
+    /// neither loses nor repeats notifications. Notifications of receivers that are gone are
+    /// marked failed.
+    public func apply(_ configuration: AlertingConfiguration, externalURL: String) {
+        settings.withLockedValue { settings in
+            guard settings.configuration != configuration || settings.externalURL != externalURL else { return }
+            settings.configuration = configuration
+            settings.externalURL = externalURL
+            settings.generation += 1
+        }
+    }
+
     public func run() async throws {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        abandonUnknownReceivers()
-        publishMetrics()
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.dispatchLoop() }
-                for receiver in self.configuration.receivers {
-                    group.addTask { await self.deliveryLoop(receiver, client: client) }
+            while !isStopping {
+                let settings = self.settings.withLockedValue { $0 }
+                abandonUnknownReceivers()
+                publishMetrics()
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.dispatchLoop(settings) }
+                    for receiver in settings.configuration.receivers {
+                        group.addTask {
+                            await self.deliveryLoop(receiver, client: client, generation: settings.generation)
+                        }
+                    }
                 }
             }
         } onGracefulShutdown: {
@@ -95,7 +121,8 @@ public final class NotificationService: Service, Sendable {
 
     /// Turns alerts into notifications in the outbox: on every hand-over, and when a group's
     /// flush is due.
-    private func dispatchLoop() async {
+    private func dispatchLoop(_ settings: Settings) async {
+        let configuration = settings.configuration
         let dispatcher = NotificationDispatcher(
             receivers: configuration.receivers.filter(\.isWebhook).map(Self.dispatchReceiver),
             options: GroupingOptions(
@@ -112,7 +139,7 @@ public final class NotificationService: Service, Sendable {
             evaluationInterval: evaluationInterval
         )
         restoreNotificationLog(into: dispatcher)
-        while !isStopping {
+        while !isStopping && !isReplaced(settings.generation) {
             let now = Self.now()
             if let (alerts, time) = takeIncoming() {
                 dispatcher.update(alerts, at: time)
@@ -135,7 +162,7 @@ public final class NotificationService: Service, Sendable {
                 else { continue }
                 let payload = WebhookPayload(
                     notification,
-                    externalURL: externalURL,
+                    externalURL: settings.externalURL,
                     maxAlerts: webhook.maxAlerts,
                     at: now
                 )
@@ -151,6 +178,11 @@ public final class NotificationService: Service, Sendable {
             if !notifications.isEmpty { saveNotificationLog(of: dispatcher) }
             try? await Task.sleep(for: .nanoseconds(Self.nap.nanoseconds))
         }
+    }
+
+    /// Whether a reload replaced the settings of `generation`.
+    private func isReplaced(_ generation: Int) -> Bool {
+        settings.withLockedValue { $0.generation != generation }
     }
 
     private func takeIncoming() -> (alerts: [NotificationAlert], time: Double)? {
@@ -267,9 +299,9 @@ public final class NotificationService: Service, Sendable {
     // MARK: Delivering
 
     /// Sends `receiver`'s notifications, oldest first, one at a time.
-    private func deliveryLoop(_ receiver: ReceiverConfiguration, client: HTTPClient) async {
+    private func deliveryLoop(_ receiver: ReceiverConfiguration, client: HTTPClient, generation: Int) async {
         var lastPrune = 0.0
-        while !isStopping {
+        while !isStopping && !isReplaced(generation) {
             let now = Self.now()
             woken.withLockedValue { _ = $0.remove(receiver.name) }
             var head: OutboxEntry?
@@ -289,7 +321,9 @@ public final class NotificationService: Service, Sendable {
             }
             // Nothing due: nap until woken by a new notification or the head's next attempt.
             let wake = head?.nextAttemptAt ?? .infinity
-            while !isStopping, Self.now() < wake, !woken.withLockedValue({ $0.contains(receiver.name) }) {
+            while !isStopping, !isReplaced(generation), Self.now() < wake,
+                !woken.withLockedValue({ $0.contains(receiver.name) })
+            {
                 try? await Task.sleep(for: .nanoseconds(Self.nap.nanoseconds))
             }
         }

@@ -23,6 +23,7 @@ public struct HTTPServerService: Service {
     ///   - registry: the metrics to serve.
     ///   - rules: the rule engine behind `/api/v1/alerts` and `/api/v1/rules`, if any.
     ///   - outbox: the notifications behind `/api/v1/notifications`, if any.
+    ///   - reloader: behind `POST /-/reload`, if any.
     ///   - web: `server.web_config_file`: TLS, basic auth and headers for every endpoint.
     ///   - onListening: called with the bound port once the server accepts connections.
     public init(
@@ -32,11 +33,12 @@ public struct HTTPServerService: Service {
         registry: MetricsRegistry,
         rules: RuleManager? = nil,
         outbox: Outbox? = nil,
+        reloader: ConfigurationReloader? = nil,
         web: WebConfiguration? = nil,
         logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
-        let router = TetherRouter.make(registry: registry, rules: rules, outbox: outbox)
+        let router = TetherRouter.make(registry: registry, rules: rules, outbox: outbox, reloader: reloader)
         var server = HTTPServerBuilder.http1(configuration: .init(idleTimeout: idleTimeout))
         if let tls = web?.tls { server = try .tls(server, tlsConfiguration: Self.tlsConfiguration(tls)) }
         self.application = Application(

@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 import NIOCore
 public import TetherAgent
+import TetherConfig
 public import TetherMetrics
 public import TetherState
 
@@ -9,11 +10,12 @@ public import TetherState
 public enum TetherRouter {
     /// Builds the router: `/metrics`, `/-/healthy`, `/-/ready`, `/api/v1/targets`,
     /// `/api/v1/alerts` and `/api/v1/rules` (empty without a rule manager), and
-    /// `/api/v1/notifications` (empty without an outbox).
+    /// `/api/v1/notifications` (empty without an outbox), and `POST /-/reload` with a reloader.
     public static func make(
         registry: MetricsRegistry,
         rules: RuleManager? = nil,
-        outbox: Outbox? = nil
+        outbox: Outbox? = nil,
+        reloader: ConfigurationReloader? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { request, _ -> Response in
@@ -31,6 +33,20 @@ public enum TetherRouter {
         router.get("/-/ready") { _, _ in
             registry.isReady
                 ? Self.text("tether is Ready.\n") : Self.text("Service Unavailable\n", status: .serviceUnavailable)
+        }
+        if let reloader {
+            // As Prometheus' lifecycle API: 200 once the new configuration is in force, 500 with
+            // the problems when it was rejected (the old one stays). PUT is taken too.
+            let reload: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
+                do throws(ConfigurationError) {
+                    try reloader.reload()
+                    return Self.text("")
+                } catch {
+                    return Self.text("failed to reload config: \(error.description)\n", status: .internalServerError)
+                }
+            }
+            router.post("/-/reload", use: reload)
+            router.put("/-/reload", use: reload)
         }
         router.get("/api/v1/targets") { _, _ -> Response in
             Self.json(

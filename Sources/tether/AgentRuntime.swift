@@ -44,19 +44,18 @@ struct AgentRuntime {
                 throw ExitCode.unhealthy
             }
             let externalURL = configuration.externalURL(hostname: ProcessInfo.processInfo.hostName)
-            if !configuration.alerting.receivers.isEmpty {
-                let queue = Outbox(database: database)
-                outbox = queue
-                notifier = NotificationService(
-                    configuration: configuration.alerting,
-                    externalURL: externalURL,
-                    evaluationInterval: configuration.global.evaluationInterval,
-                    outbox: queue,
-                    stateDirectory: configuration.stateDirectory,
-                    registry: registry,
-                    logger: logger
-                )
-            }
+            // With rules there is always a notifier, so that a reload can add receivers.
+            let queue = Outbox(database: database)
+            outbox = queue
+            notifier = NotificationService(
+                configuration: configuration.alerting,
+                externalURL: externalURL,
+                evaluationInterval: configuration.global.evaluationInterval,
+                outbox: queue,
+                stateDirectory: configuration.stateDirectory,
+                registry: registry,
+                logger: logger
+            )
             rules = RuleManager(
                 configuration: configuration,
                 registry: registry,
@@ -69,6 +68,16 @@ struct AgentRuntime {
             logger.warning("alerting.receivers are set but there are no rule_files: no alert will be sent")
         }
 
+        let agent = AgentService(configuration: configuration, registry: registry, logger: logger, shard: shard)
+        let reloader = ConfigurationReloader(
+            file: configurationFile,
+            configuration: configuration,
+            agent: agent,
+            rules: rules,
+            notifier: notifier,
+            registry: registry,
+            logger: logger
+        )
         let onListening = self.onListening
         let server = try HTTPServerService(
             host: configuration.server.listenHost,
@@ -77,6 +86,7 @@ struct AgentRuntime {
             registry: registry,
             rules: rules,
             outbox: outbox,
+            reloader: reloader,
             web: configuration.server.web,
             logger: logger,
             onListening: { port in
@@ -84,12 +94,11 @@ struct AgentRuntime {
                 onListening(port)
             }
         )
-        let agent = AgentService(configuration: configuration, registry: registry, logger: logger, shard: shard)
         // Services shut down in reverse order: the rules stop first, then the notifier (what the
         // last evaluation queued stays in the outbox for the next start), then the agent closes its
         // connections, and the server stops last, so /metrics is served until the end.
         var services = self.companions.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-        services += [.init(service: server), .init(service: agent)]
+        services += [.init(service: server), .init(service: agent), .init(service: ReloadOnHangup(reloader: reloader))]
         if let notifier { services.append(.init(service: notifier)) }
         if let rules { services.append(.init(service: rules)) }
         let group = ServiceGroup(
@@ -104,6 +113,19 @@ struct AgentRuntime {
         } catch {
             logger.critical("tether stopped", metadata: ["error": "\(error)"])
             throw ExitCode.unhealthy
+        }
+    }
+}
+
+/// SIGHUP reloads the configuration, as it does for Prometheus and Alertmanager.
+struct ReloadOnHangup: Service {
+    let reloader: ConfigurationReloader
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in hangups.cancelOnGracefulShutdown() {
+            // A rejected configuration is logged by the reloader; the old one stays.
+            try? reloader.reload()
         }
     }
 }

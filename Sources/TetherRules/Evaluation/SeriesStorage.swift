@@ -91,8 +91,8 @@ public final class MemorySeriesStorage: SeriesStorage {
     private var positions: [Labels: Int] = [:]
     /// Slots whose arrays gained a series out of label order since they were last sorted.
     private var unsorted: Set<Int> = []
-    private let retention: SeriesRetention?
-    private let interval: Int64
+    private var retention: SeriesRetention?
+    private var interval: Int64
 
     /// A store that keeps every sample until `removeSamples(before:)`.
     public init() {
@@ -104,6 +104,13 @@ public final class MemorySeriesStorage: SeriesStorage {
     /// `removeExpiredSamples(at:)`, for samples that come every `interval` milliseconds: a new
     /// series' arrays are allocated once for all the samples it will hold.
     public init(retention: SeriesRetention, interval: Int64) {
+        self.retention = retention
+        self.interval = max(1, interval)
+    }
+
+    /// A reload's new rules need other ranges: samples are kept or trimmed by the new retention from
+    /// the next `removeExpiredSamples(at:)` on, so series the old and new rules share keep their history.
+    public func setRetention(_ retention: SeriesRetention, interval: Int64) {
         self.retention = retention
         self.interval = max(1, interval)
     }

@@ -38,7 +38,7 @@ final class TetherAgentProcess {
         in directory: TestDirectory,
         name: String = "tether-run",
         arguments: [String] = [],
-        timeout: Duration = .seconds(15)
+        timeout: Duration = .seconds(60)
     ) async throws -> TetherAgentProcess {
         let binary = try TetherCLI.binary()
         // A free port can be taken by someone else before tether binds it: try another one then.
@@ -58,7 +58,7 @@ final class TetherAgentProcess {
             while true {
                 // Another test's tether may have been handed the same free port: only a 200 from a
                 // socket that this process listens on counts.
-                if Ports.isListening(pid: child.pid, port: port),
+                if agent.listensOnItsPort,
                     let ready = try? await LoopbackHTTP.get(port: port, path: "/-/ready", timeout: .seconds(2)),
                     ready.status == 200
                 {
@@ -154,7 +154,7 @@ final class TetherAgentProcess {
     /// Starts `tether run` again on this one's configuration file and port, once this one has
     /// exited, and waits until `/-/ready` answers 200. The new process logs to `<name>.stderr`, so
     /// the old log is kept; a listen port not yet released is retried until `timeout`.
-    func restart(name: String, timeout: Duration = .seconds(20)) async throws -> TetherAgentProcess {
+    func restart(name: String, timeout: Duration = .seconds(60)) async throws -> TetherAgentProcess {
         guard !isRunning else { throw E2EError("restart: tether run (pid \(pid)) is still running") }
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -166,7 +166,7 @@ final class TetherAgentProcess {
             )
             let agent = TetherAgentProcess(configURL: configURL, port: port, child: child)
             while child.isRunning {
-                if Ports.isListening(pid: child.pid, port: port),
+                if agent.listensOnItsPort,
                     let ready = try? await LoopbackHTTP.get(port: port, path: "/-/ready", timeout: .seconds(2)),
                     ready.status == 200
                 {
@@ -185,6 +185,13 @@ final class TetherAgentProcess {
             }
             try await Task.sleep(for: .milliseconds(200))
         }
+    }
+
+    /// Whether this process bound `port`: tether logs `listening` with the address once it has.
+    /// (Another test's tether may have been handed the same free port, so a 200 alone proves
+    /// nothing; reading the log is cheaper on a loaded machine than scanning /proc's socket tables.)
+    private var listensOnItsPort: Bool {
+        child.stderr.contains("address=127.0.0.1:\(port) [tether] listening")
     }
 
     private var exitDescription: String {
@@ -209,34 +216,6 @@ extension Programs {
         throw E2EError(
             "promtool not found at /usr/bin/promtool or in PATH: install it with `apt-get install prometheus`"
         )
-    }
-}
-
-extension Ports {
-    /// Whether process `pid` holds a TCP socket listening on `port` (Linux: a `socket:[inode]` in
-    /// /proc/PID/fd that /proc/net/tcp or tcp6 lists in state LISTEN on that port).
-    static func isListening(pid: Int32, port: Int) -> Bool {
-        var inodes: Set<String> = []
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ")
-                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-                guard fields.count > 9, fields[3] == "0A",
-                    let local = fields[1].split(separator: ":").last, Int(local, radix: 16) == port
-                else { continue }
-                inodes.insert(String(fields[9]))
-            }
-        }
-        guard !inodes.isEmpty,
-            let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
-        else { return false }
-        return descriptors.contains { descriptor in
-            guard
-                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")
-            else { return false }
-            return target.hasPrefix("socket:[") && inodes.contains(String(target.dropFirst(8).dropLast()))
-        }
     }
 }
 
