@@ -23,7 +23,8 @@ struct CheckCommand: ParsableCommand {
                 FILE:LINE:COLUMN: MESSAGE. A valid file prints 'FILE: ok (N targets)' to standard \
                 output. ${VAR} references are expanded from the environment and *_file secrets are \
                 read, as 'tether run' does, so check with the agent's environment. The rule files \
-                named by rule_files are loaded and checked too.
+                named by rule_files are loaded and checked too, and so are the files target_files \
+                matches now.
 
                 Exit codes: 0 every file is valid; 1 a file is not; 2 bad usage.
                 """
@@ -41,8 +42,19 @@ struct CheckCommand: ParsableCommand {
             for file in self.files {
                 do {
                     let configuration = try ConfigurationLoader.load(file: file)
-                    let count = configuration.targets.count
-                    Output.line("\(file): ok (\(count) \(count == 1 ? "target" : "targets"))")
+                    var count = configuration.targets.count
+                    var valid = true
+                    // The target files as they are now; `tether run` reads them again as they change.
+                    for targetFile in TargetFileLoader.files(matching: configuration.targetFiles) {
+                        do {
+                            count += try TargetFileLoader.load(file: targetFile, global: configuration.global).count
+                        } catch {
+                            valid = false
+                            for diagnostic in error.diagnostics { Output.error(diagnostic.description) }
+                        }
+                    }
+                    failed = failed || !valid
+                    if valid { Output.line("\(file): ok (\(count) \(count == 1 ? "target" : "targets"))") }
                 } catch {
                     failed = true
                     for diagnostic in error.diagnostics { Output.error(diagnostic.description) }

@@ -12,6 +12,10 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the agent: hold a heartbeat connection to every target and serve /metrics.",
         discussion: """
+            SIGHUP or POST /-/reload reloads the configuration file: it is checked first and a broken \
+            one is rejected (the running one stays); unchanged targets keep their connections. The \
+            files of target_files are read again every 5 seconds.
+
             Exit codes: 0 after a clean shutdown (SIGTERM or SIGINT: every connection is closed with \
             a close handshake first); 1 when the agent fails at run time (e.g. the listen address is \
             taken); 2 when the configuration is invalid or the usage is wrong.
