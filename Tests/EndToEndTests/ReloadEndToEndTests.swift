@@ -197,7 +197,10 @@ struct ReloadEndToEndTests {
     /// The local ports of established loopback TCP connections to `port` (from /proc/net/tcp):
     /// the client side of each connection to the responder.
     static func localPorts(connectedTo port: Int) -> Set<Int> {
-        guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return [] }
+        // Read to the end: /proc files have no size, and a read sized by it would stop at a page.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp"),
+            let data = try? handle.readToEnd(), let text = String(data: data, encoding: .utf8)
+        else { return [] }
         var ports: Set<Int> = []
         for line in text.split(separator: "\n").dropFirst() {
             // sl local_address rem_address st …

@@ -102,6 +102,62 @@ struct SecuredEndpointEndToEndTests {
         }
     }
 
+    @Test(
+        "mutual TLS (RequireAndVerifyClientCert): a client certificate of the client CA is let in, none or a stranger's is refused"
+    )
+    func mutualTLS() async throws {
+        let dir = try TestDirectory("secured-endpoint-mtls")
+        defer { dir.remove() }
+        let tls = try await TLSFixture.make(in: dir)
+        try """
+        tls_server_config:
+          cert_file: \(tls.serverCertificate.path)
+          key_file: \(tls.serverKey.path)
+          client_auth_type: RequireAndVerifyClientCert
+          client_ca_file: \(tls.caCertificate.path)
+        """.write(to: dir.file("web.yml"), atomically: true, encoding: .utf8)
+        let port = try Ports.freeLoopbackPort()
+        try """
+        server:
+          listen: "127.0.0.1:\(port)"
+          web_config_file: web.yml
+        """.write(to: dir.file("tether.yml"), atomically: true, encoding: .utf8)
+        let tether = try await Peer.start(
+            name: "tether-mtls",
+            executable: TetherCLI.binary(),
+            arguments: ["run", "--config", dir.file("tether.yml").path],
+            port: .fixed(port),
+            in: dir
+        )
+        defer { tether.stop() }
+        let url = "https://127.0.0.1:\(port)/metrics"
+        let ca = ["--cacert", tls.caCertificate.path]
+
+        let client = try await Self.curl(
+            ca + ["--cert", tls.clientCertificate.path, "--key", tls.clientKey.path, "-D", "-", url],
+            in: dir
+        )
+        #expect(client.exitCode == 0, "\(client.output.prefix(300))\n\(tether.diagnostics)")
+        #expect(client.output.hasPrefix("HTTP/1.1 200"), "\(client.output.prefix(300))")
+        #expect(client.output.contains("tether_build_info"))
+
+        let anonymous = try await Self.curl(ca + ["-D", "-", url], in: dir)
+        #expect(
+            !anonymous.output.contains("tether_build_info"),
+            "no client certificate: \(anonymous.output.prefix(300))"
+        )
+        #expect(anonymous.exitCode != 0 || !anonymous.output.hasPrefix("HTTP/1.1 200"))
+        let stranger = try await Self.curl(
+            ca + ["--cert", tls.strangerCertificate.path, "--key", tls.strangerKey.path, "-D", "-", url],
+            in: dir
+        )
+        #expect(
+            !stranger.output.contains("tether_build_info"),
+            "a stranger's certificate: \(stranger.output.prefix(300))"
+        )
+        #expect(stranger.exitCode != 0 || !stranger.output.hasPrefix("HTTP/1.1 200"))
+    }
+
     // MARK: Helpers
 
     /// Prometheus scraping tether every second with `scheme: https`, the test CA and basic auth.

@@ -22,14 +22,14 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
             "empty.yml",
             [
                 "empty.yml:1:1: the configuration is empty; expected a mapping with keys global, server, reconnect, "
-                    + "targets, rule_files, alerting"
+                    + "targets, target_files, rule_files, alerting"
             ]
         ),
         FixtureCase(
             "not-a-mapping.yml",
             [
                 "not-a-mapping.yml:1:1: expected a mapping at the top level with keys global, server, reconnect, "
-                    + "targets, rule_files, alerting, got a list"
+                    + "targets, target_files, rule_files, alerting, got a list"
             ]
         ),
         FixtureCase(
@@ -63,7 +63,7 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
                 "unknown-keys.yml:11:11: unknown key 'sned' in targets[2].tcp; expected one of: send, expect, "
                     + "expect_regex, framing",
                 "unknown-keys.yml:12:1: unknown key 'rule_file' at the top level; expected one of: global, server, "
-                    + "reconnect, targets, rule_files, alerting",
+                    + "reconnect, targets, target_files, rule_files, alerting",
             ]
         ),
         FixtureCase(

@@ -1,13 +1,20 @@
 import Foundation
 
 /// Certificates made at test time with the `openssl` CLI: a CA, a server certificate for
-/// 127.0.0.1 / localhost signed by it, and a second, unrelated CA for the wrong-CA case.
+/// 127.0.0.1 / localhost signed by it, a client certificate signed by it (mutual TLS), and a second,
+/// unrelated CA with a client certificate of its own for the wrong-CA cases.
 /// ECDSA P-256 keys (fast to make), valid for two days.
 struct TLSFixture {
     let caCertificate: URL
     let serverCertificate: URL
     let serverKey: URL
     let otherCACertificate: URL
+    /// Signed by `caCertificate`, for `clientAuth`.
+    let clientCertificate: URL
+    let clientKey: URL
+    /// Signed by `otherCACertificate`.
+    let strangerCertificate: URL
+    let strangerKey: URL
 
     static func make(in directory: TestDirectory) async throws -> TLSFixture {
         let openssl = try Programs.openssl()
@@ -76,11 +83,49 @@ struct TLSFixture {
             step: "sign server certificate"
         )
 
+        try """
+        basicConstraints = critical, CA:FALSE
+        keyUsage = critical, digitalSignature
+        extendedKeyUsage = clientAuth
+        """.write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
+        for (stem, ca) in [("client", "ca"), ("stranger", "other-ca")] {
+            try """
+            [req]
+            prompt = no
+            distinguished_name = dn
+            [dn]
+            CN = \(stem)
+            """.write(toFile: path("\(stem).cnf"), atomically: true, encoding: .utf8)
+            try await run(
+                openssl,
+                [
+                    "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-config", path("\(stem).cnf"), "-keyout", path("\(stem).key"), "-out", path("\(stem).csr"),
+                ],
+                directory: directory,
+                step: "make \(stem) key and CSR"
+            )
+            try await run(
+                openssl,
+                [
+                    "x509", "-req", "-in", path("\(stem).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
+                    "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", "2",
+                    "-extfile", path("client.ext"), "-out", path("\(stem).pem"),
+                ],
+                directory: directory,
+                step: "sign \(stem) certificate"
+            )
+        }
+
         return TLSFixture(
             caCertificate: URL(fileURLWithPath: path("ca.pem")),
             serverCertificate: URL(fileURLWithPath: path("server.pem")),
             serverKey: URL(fileURLWithPath: path("server.key")),
-            otherCACertificate: URL(fileURLWithPath: path("other-ca.pem"))
+            otherCACertificate: URL(fileURLWithPath: path("other-ca.pem")),
+            clientCertificate: URL(fileURLWithPath: path("client.pem")),
+            clientKey: URL(fileURLWithPath: path("client.key")),
+            strangerCertificate: URL(fileURLWithPath: path("stranger.pem")),
+            strangerKey: URL(fileURLWithPath: path("stranger.key"))
         )
     }
 
