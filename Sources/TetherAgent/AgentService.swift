@@ -31,9 +31,9 @@ public final class AgentService: Service, Sendable {
 
     private struct State {
         var configuration: TetherConfiguration
-        /// Every target file read so far, by path: its text and the targets last read from it
-        /// without error.
-        var files: [String: (text: String, targets: [TargetConfiguration])] = [:]
+        /// Every target file read so far, by path: its text (nil: read it again) and the targets
+        /// last read from it without error.
+        var files: [String: (text: String?, targets: [TargetConfiguration])] = [:]
         var fileReadErrors = 0
         var supervisors: [String: TargetSupervisor] = [:]
         /// One TLS context per distinct TLS setting, shared by its targets: thousands of wss://
@@ -108,8 +108,9 @@ public final class AgentService: Service, Sendable {
         let running = self.state.withLockedValue { state in
             state.configuration = configuration
             state.contexts = [:]
-            // The files' targets are made from `global:` defaults, which may have changed.
-            state.files = [:]
+            // The files' targets are made from `global:` defaults, which may have changed: every
+            // file is read again, and one that has become invalid keeps its targets meanwhile.
+            state.files = state.files.mapValues { (text: nil, targets: $0.targets) }
             return state.running
         }
         self.limiter.setLimit(configuration.global.maxConcurrentConnects)
@@ -130,7 +131,7 @@ public final class AgentService: Service, Sendable {
         let (patterns, global, previous) = self.state.withLockedValue {
             ($0.configuration.targetFiles, $0.configuration.global, $0.files)
         }
-        var files: [String: (text: String, targets: [TargetConfiguration])] = [:]
+        var files: [String: (text: String?, targets: [TargetConfiguration])] = [:]
         var errors = 0
         var changed = false
         for path in TargetFileLoader.files(matching: patterns) {
