@@ -31,9 +31,8 @@ public final class AgentService: Service, Sendable {
 
     private struct State {
         var configuration: TetherConfiguration
-        /// Every target file read so far, by path: its text (nil: read it again) and the targets
-        /// last read from it without error.
-        var files: [String: (text: String?, targets: [TargetConfiguration])] = [:]
+        /// Every target file read so far, by path.
+        var files: [String: TargetFile] = [:]
         var fileReadErrors = 0
         var supervisors: [String: TargetSupervisor] = [:]
         /// One TLS context per distinct TLS setting, shared by its targets: thousands of wss://
@@ -44,6 +43,16 @@ public final class AgentService: Service, Sendable {
         var stopping = false
     }
     private let state: NIOLockedValueBox<State>
+
+    /// A target file as last read.
+    private struct TargetFile {
+        /// Its text; nil to read it again even if unchanged.
+        var text: String?
+        /// The targets last read from it without error.
+        var targets: [TargetConfiguration]
+        /// Whether `text` was valid.
+        var valid = true
+    }
 
     /// How often `target_files` are looked at again, unless set otherwise.
     public static let defaultTargetFileRefresh: TimeAmount = .seconds(5)
@@ -110,7 +119,7 @@ public final class AgentService: Service, Sendable {
             state.contexts = [:]
             // The files' targets are made from `global:` defaults, which may have changed: every
             // file is read again, and one that has become invalid keeps its targets meanwhile.
-            state.files = state.files.mapValues { (text: nil, targets: $0.targets) }
+            state.files = state.files.mapValues { TargetFile(text: nil, targets: $0.targets) }
             return state.running
         }
         self.limiter.setLimit(configuration.global.maxConcurrentConnects)
@@ -123,7 +132,8 @@ public final class AgentService: Service, Sendable {
     // MARK: Target files
 
     /// Reads the target files that are new or changed since the last look; a file that cannot be
-    /// read or is invalid is logged, counted, and keeps the targets it had.
+    /// read or is invalid is logged, keeps the targets it had, and is counted as an error at every
+    /// look until it is fixed (as Prometheus' file SD counts a failed read at every refresh).
     ///
     /// - Returns: whether the targets of any file changed.
     @discardableResult
@@ -131,7 +141,7 @@ public final class AgentService: Service, Sendable {
         let (patterns, global, previous) = self.state.withLockedValue {
             ($0.configuration.targetFiles, $0.configuration.global, $0.files)
         }
-        var files: [String: (text: String?, targets: [TargetConfiguration])] = [:]
+        var files: [String: TargetFile] = [:]
         var errors = 0
         var changed = false
         for path in TargetFileLoader.files(matching: patterns) {
@@ -145,16 +155,17 @@ public final class AgentService: Service, Sendable {
             }
             if let old = previous[path], old.text == text {
                 files[path] = old
+                if !old.valid { errors += 1 }
                 continue
             }
             do throws(ConfigurationError) {
                 let targets = try TargetFileLoader.load(text: text, file: path, global: global)
-                files[path] = (text, targets)
+                files[path] = TargetFile(text: text, targets: targets)
                 changed = changed || previous[path].map { $0.targets != targets } ?? !targets.isEmpty
             } catch {
-                // Kept: the file's last good targets, and its text, so that it is not read again
-                // until it changes.
-                files[path] = (text, previous[path]?.targets ?? [])
+                // Kept: the file's last good targets, and its text, so that it is not parsed (nor
+                // logged) again until it changes.
+                files[path] = TargetFile(text: text, targets: previous[path]?.targets ?? [], valid: false)
                 errors += 1
                 self.logger.error(
                     "invalid target file; its previous targets are kept",

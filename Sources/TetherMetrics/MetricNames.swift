@@ -131,7 +131,8 @@ public enum MetricNames {
     public static let targetFileReadErrors = Family(
         name: "tether_target_file_read_errors_total",
         kind: .counter,
-        help: "Reads of target files that failed (unreadable or invalid); the file's previous targets are kept."
+        help:
+            "Looks at target files that found them unreadable or invalid, every 5 s until fixed; a file's previous targets are kept."
     )
     public static let targetFileTargets = Family(
         name: "tether_target_file_targets",

@@ -136,9 +136,10 @@ extension AgentServiceTests {
                 // Broken: the previous targets stay, the error is counted.
                 try "- targets: [\"\(url)\"\n".write(to: file, atomically: true, encoding: .utf8)
                 _ = try await Self.poll("the read error counted") {
-                    String(decoding: registry.render(format: .prometheusText), as: UTF8.self).contains(
-                        "tether_target_file_read_errors_total 1"
-                    ) ? true : nil
+                    String(decoding: registry.render(format: .prometheusText), as: UTF8.self)
+                        .split(separator: "\n")
+                        .contains { $0.hasPrefix("tether_target_file_read_errors_total ") && !$0.hasSuffix(" 0") }
+                        ? true : nil
                 }
                 #expect(agent.targetNames == [url])
 
