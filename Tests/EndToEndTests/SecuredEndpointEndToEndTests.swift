@@ -14,29 +14,19 @@ struct SecuredEndpointEndToEndTests {
         defer { dir.remove() }
         let tls = try await TLSFixture.make(in: dir)
         let hash = try await Self.bcryptHash(Self.password, in: dir)
-        try """
-        tls_server_config:
-          cert_file: \(tls.serverCertificate.path)
-          key_file: \(tls.serverKey.path)
-          min_version: TLS12
-        basic_auth_users:
-          \(Self.user): '\(hash)'
-        http_server_config:
-          headers:
-            X-Content-Type-Options: nosniff
-        """.write(to: dir.file("web.yml"), atomically: true, encoding: .utf8)
-        let port = try Ports.freeLoopbackPort()
-        try """
-        server:
-          listen: "127.0.0.1:\(port)"
-          web_config_file: web.yml
-        """.write(to: dir.file("tether.yml"), atomically: true, encoding: .utf8)
-
-        let tether = try await Peer.start(
+        let (tether, port) = try await Self.startTether(
+            web: """
+                tls_server_config:
+                  cert_file: \(tls.serverCertificate.path)
+                  key_file: \(tls.serverKey.path)
+                  min_version: TLS12
+                basic_auth_users:
+                  \(Self.user): '\(hash)'
+                http_server_config:
+                  headers:
+                    X-Content-Type-Options: nosniff
+                """,
             name: "tether-secured",
-            executable: TetherCLI.binary(),
-            arguments: ["run", "--config", dir.file("tether.yml").path],
-            port: .fixed(port),
             in: dir
         )
         defer { tether.stop() }
@@ -109,24 +99,15 @@ struct SecuredEndpointEndToEndTests {
         let dir = try TestDirectory("secured-endpoint-mtls")
         defer { dir.remove() }
         let tls = try await TLSFixture.make(in: dir)
-        try """
-        tls_server_config:
-          cert_file: \(tls.serverCertificate.path)
-          key_file: \(tls.serverKey.path)
-          client_auth_type: RequireAndVerifyClientCert
-          client_ca_file: \(tls.caCertificate.path)
-        """.write(to: dir.file("web.yml"), atomically: true, encoding: .utf8)
-        let port = try Ports.freeLoopbackPort()
-        try """
-        server:
-          listen: "127.0.0.1:\(port)"
-          web_config_file: web.yml
-        """.write(to: dir.file("tether.yml"), atomically: true, encoding: .utf8)
-        let tether = try await Peer.start(
+        let (tether, port) = try await Self.startTether(
+            web: """
+                tls_server_config:
+                  cert_file: \(tls.serverCertificate.path)
+                  key_file: \(tls.serverKey.path)
+                  client_auth_type: RequireAndVerifyClientCert
+                  client_ca_file: \(tls.caCertificate.path)
+                """,
             name: "tether-mtls",
-            executable: TetherCLI.binary(),
-            arguments: ["run", "--config", dir.file("tether.yml").path],
-            port: .fixed(port),
             in: dir
         )
         defer { tether.stop() }
@@ -159,6 +140,25 @@ struct SecuredEndpointEndToEndTests {
     }
 
     // MARK: Helpers
+
+    /// `tether run` with `web` as its web config file, on a free port; returns once it listens.
+    static func startTether(web: String, name: String, in dir: TestDirectory) async throws -> (Peer, Int) {
+        try web.write(to: dir.file("web.yml"), atomically: true, encoding: .utf8)
+        let port = try Ports.freeLoopbackPort()
+        try """
+        server:
+          listen: "127.0.0.1:\(port)"
+          web_config_file: web.yml
+        """.write(to: dir.file("tether.yml"), atomically: true, encoding: .utf8)
+        let tether = try await Peer.start(
+            name: name,
+            executable: TetherCLI.binary(),
+            arguments: ["run", "--config", dir.file("tether.yml").path],
+            port: .fixed(port),
+            in: dir
+        )
+        return (tether, port)
+    }
 
     /// Prometheus scraping tether every second with `scheme: https`, the test CA and basic auth.
     static func startPrometheus(in dir: TestDirectory, tetherPort: Int, ca: URL, password: String) async throws -> Peer

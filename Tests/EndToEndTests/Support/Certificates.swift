@@ -48,54 +48,17 @@ struct TLSFixture {
             )
         }
 
-        try """
-        [req]
-        prompt = no
-        distinguished_name = dn
-        [dn]
-        CN = localhost
-        """.write(toFile: path("server.cnf"), atomically: true, encoding: .utf8)
-        try """
-        basicConstraints = critical, CA:FALSE
-        keyUsage = critical, digitalSignature, keyEncipherment
-        extendedKeyUsage = serverAuth
-        subjectAltName = IP:127.0.0.1, DNS:localhost
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid, issuer
-        """.write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
-        try await run(
-            openssl,
-            [
-                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-config", path("server.cnf"), "-keyout", path("server.key"), "-out", path("server.csr"),
-            ],
-            directory: directory,
-            step: "make server key and CSR"
-        )
-        try await run(
-            openssl,
-            [
-                "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", "2",
-                "-extfile", path("server.ext"), "-out", path("server.pem"),
-            ],
-            directory: directory,
-            step: "sign server certificate"
-        )
-
-        try """
-        basicConstraints = critical, CA:FALSE
-        keyUsage = critical, digitalSignature
-        extendedKeyUsage = clientAuth
-        """.write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
-        for (stem, ca) in [("client", "ca"), ("stranger", "other-ca")] {
+        /// A key and a certificate `stem.pem` for `commonName`, signed by `ca` with the extensions
+        /// of `extensions`.
+        func issue(_ stem: String, commonName: String, ca: String, extensions: String) async throws {
             try """
             [req]
             prompt = no
             distinguished_name = dn
             [dn]
-            CN = \(stem)
+            CN = \(commonName)
             """.write(toFile: path("\(stem).cnf"), atomically: true, encoding: .utf8)
+            try extensions.write(toFile: path("\(stem).ext"), atomically: true, encoding: .utf8)
             try await run(
                 openssl,
                 [
@@ -110,12 +73,33 @@ struct TLSFixture {
                 [
                     "x509", "-req", "-in", path("\(stem).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
                     "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", "2",
-                    "-extfile", path("client.ext"), "-out", path("\(stem).pem"),
+                    "-extfile", path("\(stem).ext"), "-out", path("\(stem).pem"),
                 ],
                 directory: directory,
                 step: "sign \(stem) certificate"
             )
         }
+
+        try await issue(
+            "server",
+            commonName: "localhost",
+            ca: "ca",
+            extensions: """
+                basicConstraints = critical, CA:FALSE
+                keyUsage = critical, digitalSignature, keyEncipherment
+                extendedKeyUsage = serverAuth
+                subjectAltName = IP:127.0.0.1, DNS:localhost
+                subjectKeyIdentifier = hash
+                authorityKeyIdentifier = keyid, issuer
+                """
+        )
+        let clientExtensions = """
+            basicConstraints = critical, CA:FALSE
+            keyUsage = critical, digitalSignature
+            extendedKeyUsage = clientAuth
+            """
+        try await issue("client", commonName: "client", ca: "ca", extensions: clientExtensions)
+        try await issue("stranger", commonName: "stranger", ca: "other-ca", extensions: clientExtensions)
 
         return TLSFixture(
             caCertificate: URL(fileURLWithPath: path("ca.pem")),
